@@ -1,0 +1,161 @@
+"""Classifiers, their labels (classes), example photos, training runs and trained model versions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def example_upload_path(instance: Example, filename: str) -> str:
+    # One folder per classifier keeps a classifier's photos together for export and deletion.
+    return f"examples/{instance.label.classifier_id}/{instance.id}.jpg"
+
+
+class Classifier(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classifiers")
+    name = models.CharField(max_length=100)
+    backbone = models.CharField(max_length=40, default="efficientnet-lite0")
+    # Train only on photos whose licence is known to be open (public domain, CC0, CC BY, CC BY-SA).
+    open_licenses_only = models.BooleanField(default=False)
+    active_version = models.ForeignKey(
+        "ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Label(models.Model):
+    """One class of a classifier ("blue and black dress")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "name"]
+        constraints = [models.UniqueConstraint(fields=["classifier", "name"], name="unique_label_name_per_classifier")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Example(models.Model):
+    """One training photo of a label, normalised to an RGB JPEG, with where it came from."""
+
+    class Review(models.TextChoices):
+        NONE = "", "not reviewed"
+        KEPT = "kept", "kept"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="examples")
+    image = models.FileField(upload_to=example_upload_path, max_length=300)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    phash = models.CharField(max_length=16, blank=True, db_index=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # Provenance: "upload" for a person's own file, else the search provider or "url" / "page".
+    provider = models.CharField(max_length=30, default="upload")
+    original_name = models.CharField(max_length=255, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+    page_url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    license = models.CharField(max_length=100, blank=True)
+    license_url = models.URLField(max_length=2000, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    search_job = models.ForeignKey(
+        "scraper.SearchJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="examples"
+    )
+    # {"outlier": "far from the other photos of this class", ...}; keys: duplicate, in_other_class,
+    # outlier, misclassified.
+    flags = models.JSONField(default=dict, blank=True)
+    # Flags a person has dismissed ("keep"): the same flag is not raised again for this photo.
+    dismissed_flags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["label", "created_at"])]
+
+
+class ExampleFeature(models.Model):
+    """Frozen-backbone features of one example, computed once per backbone and reused by every run.
+
+    `vectors` holds float32 rows, one per view (the photo, its mirror, crops), `views` x `dim`.
+    """
+
+    example = models.ForeignKey(Example, on_delete=models.CASCADE, related_name="features")
+    backbone = models.CharField(max_length=40)
+    views = models.PositiveSmallIntegerField()
+    dim = models.PositiveIntegerField()
+    vectors = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["example", "backbone"], name="one_feature_per_backbone")]
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    version = models.ForeignKey("ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed while the worker makes progress; a running row whose heartbeat stops was orphaned.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Two trainings of one classifier at once are refused by the database itself.
+            models.UniqueConstraint(
+                fields=["classifier"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_classifier",
+            )
+        ]
+
+
+class ModelVersion(models.Model):
+    """A trained head, written atomically; the classifier's active version points at one of these."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    # Path of the artifact folder relative to settings.ARTIFACTS_DIR.
+    artifact = models.CharField(max_length=300)
+    backbone = models.CharField(max_length=40)
+    # Label order of the head's outputs: [{"id": "...", "name": "..."}].
+    labels = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["classifier", "number"], name="unique_version_number")]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NanowebConfig(AppConfig):
+    name = "nanoweb"
+    default_auto_field = "django.db.models.BigAutoField"

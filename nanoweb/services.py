@@ -1,0 +1,22 @@
+"""Account-side workflows: sign-up and worker pings."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from nanoweb.models import WorkerPing
+from nanoweb.tasks import answer_ping
+
+
+def user_create(*, username: str, email: str, password: str) -> AbstractBaseUser:
+    return get_user_model().objects.create_user(username=username, email=email, password=password)
+
+
+def worker_ping_create() -> WorkerPing:
+    """Queue a ping after commit, the way every view queues work, so a worker never sees a missing row."""
+    with transaction.atomic():
+        ping = WorkerPing.objects.create()
+        transaction.on_commit(lambda: answer_ping.delay(str(ping.id)))
+    return ping

@@ -1,0 +1,245 @@
+"""NanoWeb settings: every option comes from the environment, with defaults that work on a bare machine.
+
+Embedded defaults: SQLite, Celery's filesystem broker and local media, all under NANOWEB_DATA_DIR.
+DATABASE_URL, CELERY_BROKER_URL and NANOWEB_S3_BUCKET switch to PostgreSQL, Redis/RabbitMQ and object
+storage, which is how NanoWeb runs on many machines.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from nanoweb.env import envbool, envchoices, envint, envlist, envstr, envurl
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DATA_DIR = Path(envstr("NANOWEB_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise ImproperlyConfigured(f"NANOWEB_DATA_DIR={DATA_DIR} cannot be created: {exc.strerror}") from None
+
+MEDIA_ROOT = DATA_DIR / "media"
+ARTIFACTS_DIR = DATA_DIR / "models"
+FEATURE_CACHE_DIR = DATA_DIR / "cache"
+
+
+def _secret_key() -> str:
+    """The key from the environment, or one generated once and kept in the data folder."""
+    key = os.environ.get("NANOWEB_SECRET_KEY")
+    if key is not None:
+        if len(key) < 50:
+            raise ImproperlyConfigured("NANOWEB_SECRET_KEY must be at least 50 characters long")
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("NANOWEB_DEBUG", False)
+ALLOWED_HOSTS = envlist("NANOWEB_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("NANOWEB_CSRF_TRUSTED_ORIGINS", [])
+PORT = envint("PORT", 8000, minimum=1, maximum=65535)
+SITE_NAME = "NanoWeb"
+
+# Behind TLS (a proxy that terminates HTTPS), these make `manage.py check --deploy` clean.
+HTTPS = envbool("NANOWEB_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS and envbool("NANOWEB_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = envint("NANOWEB_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "nanoweb",
+    "classifiers",
+    "scraper",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "nanoweb.urls"
+WSGI_APPLICATION = "nanoweb.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "nanoweb.sqlite3",
+            # Web and worker processes share the file: wait for a lock instead of failing at once.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django understands: {exc}") from None
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(f"DATABASE_URL has an unknown scheme: {url.split(':', 1)[0]!r}")
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "landing"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+
+S3_BUCKET = envstr("NANOWEB_S3_BUCKET", "")
+if S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": envstr("NANOWEB_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("NANOWEB_S3_REGION", "") or None,
+            "access_key": envstr("NANOWEB_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": envstr("NANOWEB_S3_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+
+# Uploads: Django refuses bodies over this size before reading them all (413 through our handler).
+MAX_UPLOAD_BYTES = envint("NANOWEB_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("NANOWEB_MAX_FILES_PER_UPLOAD", 200, minimum=1)
+
+# --- Celery -------------------------------------------------------------------------------------------
+BROKER_DIR = DATA_DIR / "broker"
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "").strip() or "filesystem://"
+if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://", "amqp://", "amqps://", "pyamqp://")):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must start with redis://, rediss://, amqp:// or filesystem://; "
+        f"got {CELERY_BROKER_URL.split('://', 1)[0]!r}"
+    )
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.5,
+    }
+else:
+    # Redis: a task whose worker died is handed to another after this long (acks_late tasks).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": envint("NANOWEB_TASK_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    }
+CELERY_TASK_SOFT_TIME_LIMIT = envint("NANOWEB_TASK_SOFT_TIME_LIMIT", 1800, minimum=10)
+CELERY_TASK_TIME_LIMIT = envint("NANOWEB_TASK_TIME_LIMIT", CELERY_TASK_SOFT_TIME_LIMIT + 120, minimum=20)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("NANOWEB_TASK_TIME_LIMIT must be greater than NANOWEB_TASK_SOFT_TIME_LIMIT")
+CELERY_TASK_ALWAYS_EAGER = envbool("NANOWEB_TASKS_EAGER", False)
+CELERY_WORKER_CONCURRENCY = envint("NANOWEB_WORKER_CONCURRENCY", 2, minimum=1)
+
+# --- Engine and scraper -------------------------------------------------------------------------------
+DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
+ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)
+COMMONS_API_URL = envurl("NANOWEB_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php", schemes=("http", "https"))
+OPENVERSE_API_URL = envurl("NANOWEB_OPENVERSE_API_URL", "https://api.openverse.org/v1/", schemes=("http", "https"))
+SEARCH_PROVIDER_NAMES = {"duckduckgo", "bing", "commons", "openverse"}
+SEARCH_PROVIDERS = envchoices(
+    "NANOWEB_SEARCH_PROVIDERS", ["duckduckgo", "bing", "commons", "openverse"], SEARCH_PROVIDER_NAMES
+)
+ALLOW_PRIVATE_URLS = envbool("NANOWEB_ALLOW_PRIVATE_URLS", False)
+
+# --- API ----------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NanoWeb API",
+    "DESCRIPTION": "Build an image classifier from a few photos a class.",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("NANOWEB_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
