@@ -1,0 +1,104 @@
+"""Create, rename and delete classifiers and their labels (classes)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from classifiers.models import Classifier, Example, Label
+from nanoweb.errors import Conflict, InvalidInput
+
+MAX_NAME_LENGTH = 100
+MAX_LABELS = 50
+
+
+def clean_name(raw: str, *, what: str) -> str:
+    """Collapse white space; refuse empty and over-long names with a message that says which."""
+    name = " ".join(str(raw).split())
+    if not name:
+        raise InvalidInput(f"The {what} name is empty. Give it a name.", details={"field": what})
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            f"The {what} name is {len(name)} characters long; keep it to {MAX_NAME_LENGTH}.",
+            details={"field": what},
+        )
+    return name
+
+
+def clean_label_names(raw_names: list[str]) -> list[str]:
+    names = [clean_name(raw, what="class") for raw in raw_names if str(raw).strip()]
+    seen: set[str] = set()
+    for name in names:
+        if name.casefold() in seen:
+            raise InvalidInput(f'The class "{name}" is named twice. Give each class a different name.',
+                               details={"field": "labels"})
+        seen.add(name.casefold())
+    if len(names) > MAX_LABELS:
+        raise InvalidInput(f"{len(names)} classes is too many; at most {MAX_LABELS}.", details={"field": "labels"})
+    return names
+
+
+def classifier_create(*, owner: AbstractBaseUser, name: str, label_names: list[str]) -> Classifier:
+    name = clean_name(name, what="classifier")
+    names = clean_label_names(label_names)
+    with transaction.atomic():
+        classifier = Classifier.objects.create(owner=owner, name=name)
+        Label.objects.bulk_create([Label(classifier=classifier, name=label) for label in names])
+    return classifier
+
+
+def classifier_update(*, classifier: Classifier, name: str | None = None,
+                      open_licenses_only: bool | None = None) -> Classifier:
+    if name is not None:
+        classifier.name = clean_name(name, what="classifier")
+    if open_licenses_only is not None:
+        classifier.open_licenses_only = bool(open_licenses_only)
+    classifier.save()
+    return classifier
+
+
+def classifier_delete(*, classifier: Classifier) -> None:
+    files = [example.image for example in Example.objects.filter(label__classifier=classifier)]
+    classifier.delete()
+    # Files go after the rows, so a failure here leaves orphan files, never rows without files.
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
+
+
+def _existing_label_names(classifier: Classifier, *, excluding: Label | None = None) -> set[str]:
+    labels = classifier.labels.all()
+    if excluding is not None:
+        labels = labels.exclude(id=excluding.id)
+    return {label.name.casefold() for label in labels}
+
+
+def label_create(*, classifier: Classifier, name: str) -> Label:
+    name = clean_name(name, what="class")
+    if name.casefold() in _existing_label_names(classifier):
+        raise Conflict(f'This classifier already has a class called "{name}".', details={"field": "name"})
+    if classifier.labels.count() >= MAX_LABELS:
+        raise InvalidInput(f"A classifier can have at most {MAX_LABELS} classes.", details={"field": "name"})
+    try:
+        return Label.objects.create(classifier=classifier, name=name)
+    except IntegrityError:
+        raise Conflict(f'This classifier already has a class called "{name}".', details={"field": "name"}) from None
+
+
+def label_rename(*, label: Label, name: str) -> Label:
+    name = clean_name(name, what="class")
+    if name.casefold() in _existing_label_names(label.classifier, excluding=label):
+        raise Conflict(f'This classifier already has a class called "{name}".', details={"field": "name"})
+    label.name = name
+    label.save(update_fields=["name"])
+    return label
+
+
+def label_delete(*, label: Label) -> None:
+    files = [example.image for example in label.examples.all()]
+    label.delete()
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
+
+
+def example_delete(*, example: Example) -> None:
+    image = example.image
+    example.delete()
+    transaction.on_commit(lambda: image.delete(save=False) if image else None)
