@@ -69,3 +69,16 @@ def envurl(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
             f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}; got {value!r}"
         )
     return value
+
+
+_RATE_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+                 "d": 86400, "day": 86400}
+
+
+def envrate(name: str, default: str) -> str:
+    """A request rate such as "120/min" (periods: s, min, hour, day), in the form DRF's throttles read."""
+    value = os.environ.get(name, default).strip()
+    count, _, period = value.partition("/")
+    if not count.strip().isdigit() or int(count) < 1 or period.strip().lower() not in _RATE_PERIODS:
+        raise ImproperlyConfigured(f"{name} must look like 120/min (a count, then /s, /min, /hour or /day); got {value!r}")
+    return f"{int(count)}/{period.strip().lower()}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from nanoweb.env import envbool, envchoices, envint, envlist, envstr, envurl
+from nanoweb.env import envbool, envchoices, envint, envlist, envrate, envstr, envurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "nanoweb.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,6 +149,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 
@@ -193,6 +195,8 @@ if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://", "
         f"got {CELERY_BROKER_URL.split('://', 1)[0]!r}"
     )
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _folder in ("queue", "control"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -224,8 +228,31 @@ SEARCH_PROVIDERS = envchoices(
 ALLOW_PRIVATE_URLS = envbool("NANOWEB_ALLOW_PRIVATE_URLS", False)
 
 # --- API ----------------------------------------------------------------------------------------------
+# Requests a minute per API key (or signed-in user), and for making keys with a password (per address).
+API_RATE = envrate("NANOWEB_API_RATE", "120/min")
+API_KEY_CREATE_RATE = envrate("NANOWEB_API_KEY_CREATE_RATE", "10/min")
+# Rate-limit counters live in the cache: give every web process the same Redis so limits hold across them.
+CACHE_URL = envstr("NANOWEB_CACHE_URL", "").strip()
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"NANOWEB_CACHE_URL must start with redis:// or rediss://; got {CACHE_URL!r}")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # API keys first: its WWW-Authenticate header makes a missing or bad key a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "nanoweb.api_auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["classifiers.api.throttles.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PAGINATION_CLASS": "classifiers.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "classifiers.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NanoWeb API",
@@ -234,6 +261,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response components, so uploads show as files and read-only fields as output.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page are public, whatever credentials a request carries.
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 LOGGING = {

@@ -1,0 +1,36 @@
+"""Queue a ping the way the web app queues work and wait for a Celery worker to answer it.
+
+Operators run it to learn whether a worker is consuming the queue (`manage.py checkworker`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from nanoweb.models import WorkerPing
+from nanoweb.services import worker_ping_create
+
+
+class Command(BaseCommand):
+    help = "Check that a Celery worker answers a queued task."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer")
+
+    def handle(self, *args, timeout: float, **options) -> None:
+        started = time.monotonic()
+        ping = worker_ping_create()
+        self.stdout.write(f"Queued ping {ping.id}")
+        while time.monotonic() - started < timeout:
+            ping = WorkerPing.objects.get(id=ping.id)
+            if ping.answered_at:
+                elapsed = time.monotonic() - started
+                self.stdout.write(self.style.SUCCESS(f"Worker {ping.worker} answered in {elapsed:.1f} s"))
+                return
+            time.sleep(0.2)
+        raise CommandError(
+            f"No worker answered within {timeout:.0f} s. Start one with `make run` or "
+            "`celery -A nanoweb worker`, and check it uses the same CELERY_BROKER_URL and database."
+        )

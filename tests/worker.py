@@ -1,0 +1,83 @@
+"""Start real processes for tests: a Celery worker, and `manage.py` commands, with a chosen environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def process_env(**overrides: str | None) -> dict[str, str]:
+    """The test process's environment with overrides; a None value removes the variable."""
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "nanoweb.settings")
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def database_url_of_test_db() -> str:
+    """A URL for the database pytest-django created, so that other processes see the test's rows."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, concurrency: int = 1, ready_timeout: float = 90) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process; yields once it reports ready, and stops it afterwards."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "nanoweb", "worker", "--loglevel", "INFO",
+         "--concurrency", str(concurrency), "--without-mingle", "--without-gossip"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:  # type: ignore[union-attr]
+            output.append(line)
+            if " ready." in line:
+                ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + ready_timeout
+    while not ready.is_set():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("Celery worker did not start:\n" + "".join(output[-60:]))
+        time.sleep(0.1)
+    process.output = output  # type: ignore[attr-defined]
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        reader.join(timeout=5)
