@@ -141,6 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "landing"
+LOGIN_FAILURE_LIMIT = envint("NANOWEB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = envint("NANOWEB_LOGIN_FAILURE_WINDOW", 900, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -277,3 +279,35 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("NANOWEB_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Scraper: downloads, image checks, zip caps (added for web data collection) --------------------------
+# Every fetch of a URL a person or a search result names goes through scraper/safehttp.py with these limits.
+FETCH_CONNECT_TIMEOUT = envint("NANOWEB_FETCH_CONNECT_TIMEOUT", 5, minimum=1)
+FETCH_READ_TIMEOUT = envint("NANOWEB_FETCH_READ_TIMEOUT", 15, minimum=1)
+# A server that trickles bytes slowly never trips the read timeout; this caps the whole download.
+FETCH_TOTAL_TIMEOUT = envint("NANOWEB_FETCH_TOTAL_TIMEOUT", 30, minimum=1)
+FETCH_MAX_REDIRECTS = envint("NANOWEB_FETCH_MAX_REDIRECTS", 5, minimum=0, maximum=20)
+FETCH_MAX_IMAGE_BYTES = envint("NANOWEB_FETCH_MAX_IMAGE_MB", 20, minimum=1) * 1024 * 1024
+FETCH_MAX_PAGE_BYTES = envint("NANOWEB_FETCH_MAX_PAGE_MB", 5, minimum=1) * 1024 * 1024
+DOWNLOAD_WORKERS = envint("NANOWEB_DOWNLOAD_WORKERS", 16, minimum=1, maximum=64)
+DOWNLOADS_PER_HOST = envint("NANOWEB_DOWNLOADS_PER_HOST", 4, minimum=1, maximum=64)
+# Pictures are refused before decoding when larger than this (decompression bombs).
+IMAGE_MAX_PIXELS = envint("NANOWEB_IMAGE_MAX_MEGAPIXELS", 50, minimum=1, maximum=80) * 1_000_000
+IMAGE_MIN_SIDE = envint("NANOWEB_IMAGE_MIN_SIDE", 64, minimum=1)
+IMAGE_MAX_SIDE = envint("NANOWEB_IMAGE_MAX_SIDE", 1024, minimum=64)
+# Perceptual hashes this many bits apart or closer count as the same picture (measured: different photos
+# of one clothing set are 10+ bits apart, a resized recompressed copy 0-2).
+NEAR_DUPLICATE_DISTANCE = envint("NANOWEB_NEAR_DUPLICATE_DISTANCE", 6, minimum=0, maximum=32)
+ZIP_MAX_FILES = envint("NANOWEB_ZIP_MAX_FILES", 500, minimum=1)
+ZIP_MAX_TOTAL_BYTES = envint("NANOWEB_ZIP_MAX_TOTAL_MB", 1024, minimum=1) * 1024 * 1024
+ZIP_MAX_RATIO = envint("NANOWEB_ZIP_MAX_RATIO", 100, minimum=2)
+IMPORT_MAX_URLS = envint("NANOWEB_IMPORT_MAX_URLS", 200, minimum=1)
+SEARCH_MAX_COUNT = envint("NANOWEB_SEARCH_MAX_COUNT", 500, minimum=1)
+# Search providers: per-request timeout and how many result pages one provider is asked for at most.
+SEARCH_PROVIDER_TIMEOUT = envint("NANOWEB_SEARCH_PROVIDER_TIMEOUT", 15, minimum=1)
+SEARCH_MAX_PAGES = envint("NANOWEB_SEARCH_MAX_PAGES", 10, minimum=1)
+# Where the ddgs engines send their requests; the defaults are the real sites, tests point them at stand-ins.
+DUCKDUCKGO_URL = envurl("NANOWEB_DUCKDUCKGO_URL", "https://duckduckgo.com", schemes=("http", "https"))
+BING_URL = envurl("NANOWEB_BING_URL", "https://www.bing.com", schemes=("http", "https"))
+# A running search job whose heartbeat is older than this was orphaned by a dead worker.
+SEARCH_JOB_STALE_SECONDS = envint("NANOWEB_SEARCH_JOB_STALE_SECONDS", 300, minimum=30)

@@ -1,12 +1,15 @@
 """Public pages (landing, sign-up) and the health check."""
 
+from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from nanoweb.forms import SignUpForm
+from nanoweb.login_throttle import login_failure_record, login_failures_clear, login_is_blocked
 from nanoweb.services import user_create
 
 
@@ -36,3 +39,30 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's log-in, refusing further tries after LOGIN_FAILURE_LIMIT failures for a while."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if login_is_blocked(request, username):
+            form = self.get_form()
+            minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+            form.add_error(
+                None,
+                f"Too many failed log-ins for this account from your address. Wait {minutes} minutes and try "
+                "again.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_failure_record(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        login_failures_clear(self.request, self.request.POST.get("username", ""))
+        return super().form_valid(form)

@@ -17,3 +17,13 @@ def isolated_data_dir(settings, tmp_path: Path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit and log-in counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

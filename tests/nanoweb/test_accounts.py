@@ -111,3 +111,26 @@ def test_one_persons_classifier_is_a_404_for_another(client):
 
 def test_the_health_check_answers(client):
     assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+def test_it_refuses_further_log_ins_after_too_many_failures_even_with_the_right_password(client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    get_user_model().objects.create_user("ada", "ada@example.org", GOOD_PASSWORD)
+    for _ in range(3):
+        assert client.post(reverse("login"), {"username": "ada", "password": "guess"}).status_code == 200
+    response = client.post(reverse("login"), {"username": "ada", "password": GOOD_PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed log-ins for this account from your address" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_log_in_clears_the_failure_count(client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    get_user_model().objects.create_user("ada", "ada@example.org", GOOD_PASSWORD)
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "ada", "password": "guess"})
+    assert client.post(reverse("login"), {"username": "ada", "password": GOOD_PASSWORD}).status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "ada", "password": "guess"})
+    assert client.post(reverse("login"), {"username": "ada", "password": GOOD_PASSWORD}).status_code == 302
