@@ -39,8 +39,13 @@ class RequestSizeLimitMiddleware:
         message = too_large_message(length)
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse(
-                {"error": {"code": "too_large", "message": message,
-                           "details": {"limit_bytes": settings.MAX_UPLOAD_BYTES}}},
+                {
+                    "error": {
+                        "code": "too_large",
+                        "message": message,
+                        "details": {"limit_bytes": settings.MAX_UPLOAD_BYTES},
+                    }
+                },
                 status=413,
             )
         else:

@@ -1,0 +1,24 @@
+"""/api/: the OpenAPI schema, its interactive docs, and version 1 of the REST API."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
+from classifiers.api.errors import api_not_found
+from classifiers.api.views import catalog, keys
+
+CLASSIFIER = "v1/classifiers/<uuid:classifier_id>/"
+LABEL = CLASSIFIER + "labels/<uuid:label_id>/"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/auth/keys/", keys.KeyListCreate.as_view(), name="api-keys"),
+    path("v1/auth/keys/<uuid:key_id>/", keys.KeyRevoke.as_view(), name="api-key"),
+    path("v1/classifiers/", catalog.ClassifierListCreate.as_view(), name="api-classifiers"),
+    path(CLASSIFIER, catalog.ClassifierDetail.as_view(), name="api-classifier"),
+    path(CLASSIFIER + "labels/", catalog.LabelListCreate.as_view(), name="api-labels"),
+    path(LABEL, catalog.LabelDetail.as_view(), name="api-label"),
+    # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
+    re_path(r"^.*$", api_not_found),
+]
