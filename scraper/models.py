@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models import Q
 
 
 def empty_counts() -> dict:
@@ -38,3 +39,9 @@ class SearchJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One search at a time per class: two would race to top up the same class.
+            models.UniqueConstraint(
+                fields=["label"], condition=Q(status__in=["queued", "running"]), name="one_active_search_per_label"
+            )
+        ]

@@ -1,0 +1,64 @@
+"""Search providers behind one small interface: a query and a cursor in, a page of image hits out.
+
+Each provider lives in its own module; `get_provider(name)` builds one. A provider raises ProviderError, in
+words, when its service fails; the search job records that and carries on with the next provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+# Where to continue: provider-specific (a page number, or the MediaWiki "continue" parameters).
+Cursor = dict[str, str | int]
+
+
+@dataclass(frozen=True)
+class ImageHit:
+    image_url: str
+    page_url: str = ""
+    title: str = ""
+    license: str = ""
+    license_url: str = ""
+    author: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[ImageHit]
+    next: Cursor | None  # None: the results have run out
+
+
+class ProviderError(Exception):
+    def __init__(self, message: str, *, code: str = "provider_failed", status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+class Provider(Protocol):
+    name: str
+    title: str  # shown to people: "Wikimedia Commons"
+
+    def search(self, query: str, *, cursor: Cursor | None, per_page: int) -> SearchPage: ...
+
+
+def get_provider(name: str) -> Provider:
+    from scraper.providers import bing, commons, duckduckgo, openverse
+
+    providers = {"duckduckgo": duckduckgo.DuckDuckGo, "bing": bing.Bing, "commons": commons.Commons,
+                 "openverse": openverse.Openverse}
+    if name not in providers:
+        raise ValueError(f"unknown search provider {name!r}")
+    return providers[name]()
+
+
+def to_int(value: object) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None

@@ -1,0 +1,36 @@
+"""robots.txt, read once per site per import and obeyed for the page and the pictures on it (RFC 9309:
+a missing robots.txt (4xx) allows everything; one that cannot be read (5xx, no answer) allows nothing)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from scraper.safehttp import FetchError, fetch
+
+ROBOT_NAME = "NanoWeb"
+MAX_ROBOTS_BYTES = 512 * 1024
+
+
+class Robots:
+    def __init__(self) -> None:
+        self._parsers: dict[str, RobotFileParser | bool] = {}
+
+    def allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._parsers:
+            self._parsers[origin] = self._load(origin)
+        parser = self._parsers[origin]
+        return parser if isinstance(parser, bool) else parser.can_fetch(ROBOT_NAME, url)
+
+    @staticmethod
+    def _load(origin: str) -> RobotFileParser | bool:
+        try:
+            fetched = fetch(f"{origin}/robots.txt", max_bytes=MAX_ROBOTS_BYTES, accept="text/plain")
+        except FetchError as exc:
+            # Missing (4xx): everything allowed. Unreadable (5xx, no answer): nothing is.
+            return exc.code == "http_error" and exc.status is not None and 400 <= exc.status < 500
+        parser = RobotFileParser()
+        parser.parse(fetched.content.decode("utf-8", errors="replace").splitlines())
+        return parser

@@ -1,0 +1,267 @@
+"""Outbound HTTP for URLs that come from people or search results (the style of healthchecks' hc/lib/curl.py).
+
+- http and https only; redirects followed by hand, capped, and every hop checked again;
+- the host is resolved when the socket is opened and private, loopback, link-local, reserved and multicast
+  addresses are refused unless settings.ALLOW_PRIVATE_URLS. The check runs inside the connection itself, on
+  the very address the socket connects to, so a name that resolves to a public address once and to
+  127.0.0.1 the next time (DNS rebinding) cannot slip through between the check and the connect;
+- connect and read timeouts, plus a total deadline (a server that trickles bytes never trips a read timeout);
+- a byte cap enforced while streaming, before the body is held in memory;
+- proxies from the environment are ignored: a proxy would connect on our behalf, past the address check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3 import PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+from nanoweb.errors import ServiceError
+
+USER_AGENT = "NanoWeb/1.0 (+self-hosted image classifier builder)"
+
+
+class FetchError(ServiceError):
+    """A URL could not be fetched; `code` says why in one word, `message` in a sentence."""
+
+    http_status = 400
+
+    def __init__(self, code: str, message: str, *, url: str = "", status: int | None = None) -> None:
+        super().__init__(message, details={"url": url} if url else None)
+        self.code = code
+        self.url = url
+        self.status = status  # the HTTP status for code "http_error"
+        if code == "too_large":
+            self.http_status = 413
+
+
+class BlockedAddress(Exception):
+    """Raised from inside the connection; not an OSError so urllib3 does not retry or wrap it."""
+
+    def __init__(self, host: str, address: str) -> None:
+        super().__init__(f"{host} resolves to {address}")
+        self.host = host
+        self.address = address
+
+
+def address_is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+        or ip.is_unspecified or not ip.is_global
+    )
+
+
+def _guarded_socket(host: str, port: int, timeout: float | None, source_address, socket_options) -> socket.socket:
+    """Resolve, drop addresses we may not reach, connect to the first allowed one that answers."""
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    allowed = infos if settings.ALLOW_PRIVATE_URLS else [i for i in infos if address_is_public(i[4][0])]
+    if not allowed:
+        raise BlockedAddress(host, infos[0][4][0] if infos else "nothing")
+    last_error: OSError | None = None
+    for family, socktype, proto, _name, sockaddr in allowed:
+        sock = socket.socket(family, socktype, proto)
+        try:
+            for opt in socket_options or ():
+                sock.setsockopt(*opt)
+            if isinstance(timeout, int | float):  # urllib3 may pass its "default" sentinel instead
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            last_error = exc
+            sock.close()
+    raise last_error or OSError(f"could not connect to {host}")
+
+
+class _GuardedMixin:
+    def _new_conn(self) -> socket.socket:  # same error wrapping as urllib3's own _new_conn
+        try:
+            return _guarded_socket(self._dns_host, self.port, self.timeout, self.source_address, self.socket_options)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.") from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+
+
+class _GuardedHTTPConnection(_GuardedMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedMixin, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs) -> None:
+        self.poolmanager = PoolManager(num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+
+_local = threading.local()
+
+
+def _session(guarded: bool) -> requests.Session:
+    """One session per thread (requests sessions are not thread-safe), kept for connection reuse."""
+    attr = "guarded" if guarded else "plain"
+    session = getattr(_local, attr, None)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False
+        session.headers["User-Agent"] = USER_AGENT
+        if guarded:
+            adapter = _GuardedAdapter(pool_connections=20, pool_maxsize=20)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        setattr(_local, attr, session)
+    return session
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # after redirects
+    status: int
+    content_type: str
+    content: bytes
+
+
+def check_url(url: str) -> str:
+    """The URL stripped, or FetchError in words if it is not an http(s) URL with a host."""
+    url = (url or "").strip()
+    if not url:
+        raise FetchError("bad_url", "The address is empty.", url=url)
+    if len(url) > 2000:
+        raise FetchError("bad_url", "The address is longer than 2000 characters.", url=url[:200])
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise FetchError("bad_url", f"{url} is not a web address NanoWeb can read.", url=url) from None
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = parts.scheme or "no scheme"
+        raise FetchError("bad_url", f"Only http:// and https:// addresses can be fetched, not {shown}.", url=url)
+    if not parts.hostname:
+        raise FetchError("bad_url", f"{url} has no host name.", url=url)
+    return url
+
+
+def fetch(
+    url: str,
+    *,
+    max_bytes: int,
+    guarded: bool = True,
+    accept: str = "*/*",
+    extra_headers: dict[str, str] | None = None,
+    params: dict | None = None,
+    timeout: float | None = None,
+) -> Fetched:
+    """GET `url` within every limit above. `guarded=False` is only for operator-configured endpoints
+    (the search APIs in settings), which may legitimately live on a private network."""
+    url = check_url(url)
+    session = _session(guarded)
+    headers = {"Accept": accept, **(extra_headers or {})}
+    total = timeout or settings.FETCH_TOTAL_TIMEOUT
+    deadline = time.monotonic() + total
+    timeouts = (settings.FETCH_CONNECT_TIMEOUT, timeout or settings.FETCH_READ_TIMEOUT)
+    host = urlsplit(url).hostname or url
+    for _hop in range(settings.FETCH_MAX_REDIRECTS + 1):
+        try:
+            response = session.get(url, headers=headers, params=params, stream=True, allow_redirects=False,
+                                   timeout=timeouts)
+        except BlockedAddress as exc:
+            raise FetchError(
+                "blocked_address",
+                f"{exc.host} points to {exc.address}, an address inside a private network; NanoWeb only "
+                "fetches from the public internet.",
+                url=url,
+            ) from None
+        except requests.exceptions.Timeout:
+            raise FetchError("timeout", f"{host} did not answer in time.", url=url) from None
+        except requests.exceptions.RequestException as exc:
+            raise FetchError("connection_failed", f"Could not connect to {host}: {_reason(exc)}.", url=url) from None
+        params = None  # only the first request carries query parameters; a redirect's Location is complete
+        with response:
+            if response.is_redirect:
+                location = response.headers.get("Location", "")
+                url = check_url(urljoin(url, location))
+                host = urlsplit(url).hostname or url
+                continue
+            if response.status_code >= 400:
+                raise FetchError(
+                    "http_error", f"{host} answered {response.status_code} {response.reason or ''}".rstrip() + ".",
+                    url=url, status=response.status_code,
+                )
+            content = _read_capped(response, max_bytes=max_bytes, deadline=deadline, total=total, url=url,
+                                   host=host)
+            return Fetched(url=url, status=response.status_code,
+                           content_type=response.headers.get("Content-Type", ""), content=content)
+    raise FetchError("too_many_redirects",
+                     f"{host} redirected more than {settings.FETCH_MAX_REDIRECTS} times.", url=url)
+
+
+def _read_capped(response: requests.Response, *, max_bytes: int, deadline: float, total: float, url: str,
+                 host: str) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError("too_large", f"The file at {host} is {_mb(int(declared))}; the limit is {_mb(max_bytes)}.",
+                         url=url)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError("too_large", f"The file at {host} is larger than the {_mb(max_bytes)} limit.",
+                                 url=url)
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    "timeout",
+                    f"{host} sent the file too slowly (not finished after {total:g} s).",
+                    url=url)
+            chunks.append(chunk)
+    except requests.exceptions.RequestException as exc:
+        if "timed out" in str(exc).lower() or isinstance(exc, requests.exceptions.Timeout):
+            raise FetchError("timeout", f"{host} stopped sending the file.", url=url) from None
+        raise FetchError("connection_failed", f"The download from {host} broke off: {_reason(exc)}.",
+                         url=url) from None
+    return b"".join(chunks)
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "Name or service not known" in text or "NameResolutionError" in text or "nodename nor servname" in text:
+        return "the host name does not exist"
+    if "Connection refused" in text:
+        return "the connection was refused"
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in text:
+        return "its HTTPS certificate is not valid"
+    return "the connection failed"

@@ -1,0 +1,112 @@
+"""Add one photo to a class: normalise, refuse duplicates within the class, flag the same picture in
+another class, store the file, keep where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from classifiers.models import Classifier, Example, Label
+from nanoweb.errors import Conflict
+from scraper.dedup import Match, find_matches
+from scraper.images import NormalisedImage, normalise_image
+from scraper.models import SearchJob
+
+IN_OTHER_CLASS = "in_other_class"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    provider: str = "upload"  # "upload", "url", "page" or a search provider's name
+    original_name: str = ""
+    source_url: str = ""
+    page_url: str = ""
+    title: str = ""
+    license: str = ""
+    license_url: str = ""
+    author: str = ""
+    fetched_at: datetime | None = None
+    search_job: SearchJob | None = None
+
+
+@dataclass
+class ImportResult:
+    added: list[Example] = field(default_factory=list)
+    # {"name" or "url": ..., "code": "too_small", "reason": "This picture is only 16 × 16 pixels; ..."}
+    rejected: list[dict] = field(default_factory=list)
+
+
+class DuplicateImage(Conflict):
+    code = "duplicate"
+
+    def __init__(self, message: str, *, duplicate_of: str) -> None:
+        super().__init__(message, details={"duplicate_of": duplicate_of})
+        self.duplicate_of = duplicate_of
+
+
+def example_add(*, label: Label, data: bytes, provenance: Provenance) -> Example:
+    return example_add_normalised(label=label, image=normalise_image(data), provenance=provenance)
+
+
+def example_add_normalised(*, label: Label, image: NormalisedImage, provenance: Provenance) -> Example:
+    example = Example(label=label, sha256=image.sha256, phash=image.phash, width=image.width, height=image.height,
+                      **_provenance_fields(provenance))
+    saved_file = False
+    try:
+        with transaction.atomic():
+            # One writer per classifier at a time, so two jobs cannot both add the same picture.
+            list(Classifier.objects.select_for_update().filter(id=label.classifier_id).values_list("id"))
+            matches = find_matches(classifier_id=label.classifier_id, sha256=image.sha256, phash=image.phash)
+            same_class = [m for m in matches if m.label_id == str(label.id)]
+            if same_class:
+                raise DuplicateImage(_duplicate_message(same_class[0]), duplicate_of=same_class[0].example_id)
+            other = [m for m in matches if m.label_id != str(label.id)]
+            if other:
+                names = ", ".join(dict.fromkeys(f'"{m.label_name}"' for m in other))
+                example.flags = {IN_OTHER_CLASS: f"the same picture is also in {names}"}
+            example.image.save("photo.jpg", ContentFile(image.jpeg), save=False)
+            saved_file = True
+            example.save()
+            _flag_others(other, label_name=label.name)
+    except BaseException:
+        if saved_file:
+            example.image.delete(save=False)
+        raise
+    return example
+
+
+def _flag_others(matches: list[Match], *, label_name: str) -> None:
+    for match in matches:
+        other = Example.objects.select_for_update().get(id=match.example_id)
+        if IN_OTHER_CLASS in (other.dismissed_flags or []):
+            continue  # a person kept it after seeing this flag once
+        other.flags = {**(other.flags or {}), IN_OTHER_CLASS: f'the same picture is also in "{label_name}"'}
+        other.save(update_fields=["flags"])
+
+
+def _duplicate_message(match: Match) -> str:
+    example = Example.objects.get(id=match.example_id)
+    name = example.original_name or example.title or example.source_url.rsplit("/", 1)[-1]
+    shown = f' ("{name}", added {timezone.localtime(example.created_at):%Y-%m-%d})' if name else ""
+    how = "already" if match.exact else "nearly the same as a picture already"
+    return f'This picture is {how} in "{match.label_name}"{shown}.'
+
+
+def _provenance_fields(p: Provenance) -> dict:
+    def cut(value: str, name: str) -> str:
+        return (value or "")[: Example._meta.get_field(name).max_length]
+
+    def url(value: str) -> str:
+        # A cut URL would point somewhere else; an over-long one is dropped instead.
+        return value if value and len(value) <= Example._meta.get_field("source_url").max_length else ""
+
+    return {
+        "provider": cut(p.provider, "provider"), "original_name": cut(p.original_name, "original_name"),
+        "source_url": url(p.source_url), "page_url": url(p.page_url), "title": cut(p.title, "title"),
+        "license": cut(p.license, "license"), "license_url": url(p.license_url), "author": cut(p.author, "author"),
+        "fetched_at": p.fetched_at, "search_job": p.search_job,
+    }

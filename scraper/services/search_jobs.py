@@ -1,0 +1,260 @@
+"""Search the web for photos of one class: create a job (queued after commit), run it in a worker, cancel it.
+
+`requested` is how many photos the class should hold when the job is done, so searching again tops the
+class up instead of adding the same number again; URLs the class already has are never fetched twice.
+Each photo is saved the moment it is accepted, so a failure or a cancel keeps what was found.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from classifiers.models import Example, Label
+from nanoweb.errors import Conflict, InvalidInput, Unavailable
+from scraper.downloader import Downloaded, download_images
+from scraper.models import SearchJob, empty_counts
+from scraper.providers import ImageHit, ProviderError, get_provider
+from scraper.services.examples import DuplicateImage, Provenance, example_add_normalised
+
+logger = logging.getLogger(__name__)
+Status = SearchJob.Status
+MAX_QUERY_LENGTH = 300
+MAX_ATTEMPTS = 3
+FLUSH_SECONDS = 0.5  # live counts reach the database at most this often
+
+
+def search_job_create(*, label: Label, query: str | None = None, count: int = 20,
+                      providers: list[str] | None = None) -> SearchJob:
+    query = " ".join((query if query is not None else label.name).split())
+    if not query:
+        raise InvalidInput("The search phrase is empty.", details={"field": "query"})
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidInput(f"The search phrase is {len(query)} characters long; keep it to {MAX_QUERY_LENGTH}.",
+                           details={"field": "query"})
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        raise InvalidInput("The number of photos must be a whole number.", details={"field": "count"}) from None
+    if not 1 <= count <= settings.SEARCH_MAX_COUNT:
+        raise InvalidInput(f"Ask for between 1 and {settings.SEARCH_MAX_COUNT} photos.", details={"field": "count"})
+    providers = list(dict.fromkeys(providers if providers is not None else settings.SEARCH_PROVIDERS))
+    unknown = [p for p in providers if p not in settings.SEARCH_PROVIDER_NAMES]
+    if unknown or not providers:
+        choices = ", ".join(sorted(settings.SEARCH_PROVIDER_NAMES))
+        raise InvalidInput(f"Choose search providers from {choices}.", details={"field": "providers"})
+    if SearchJob.objects.filter(label=label, status__in=SearchJob.ACTIVE_STATUSES).exists():
+        raise Conflict(f'A search for photos of "{label.name}" is already under way. Wait for it to finish or '
+                       "cancel it first.")
+    with transaction.atomic():
+        job = SearchJob.objects.create(label=label, query=query, requested=count, providers=providers)
+        transaction.on_commit(lambda: _enqueue(job))
+    return job
+
+
+def _enqueue(job: SearchJob) -> None:
+    from scraper.tasks import run_search_job
+
+    try:
+        run_search_job.apply_async(args=[str(job.id)], retry=True,
+                                   retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
+    except Exception as exc:
+        # The row is committed by now; without a queued task it would sit "queued" forever.
+        SearchJob.objects.filter(id=job.id).delete()
+        logger.warning("Could not queue search job %s: %r", job.id, exc)
+        raise Unavailable("The task queue is not answering, so the search was not started. Try again in a "
+                          "minute; if it keeps happening, the queue service needs attention.") from exc
+
+
+def search_job_cancel(*, job: SearchJob) -> SearchJob:
+    """A queued job ends at once; a running one stops after the download in hand. Saved photos stay."""
+    now = timezone.now()
+    SearchJob.objects.filter(id=job.id, status=Status.QUEUED).update(
+        status=Status.CANCELLED, cancel_requested=True, finished_at=now,
+        error="Cancelled before it started; nothing was downloaded.")
+    SearchJob.objects.filter(id=job.id, status=Status.RUNNING).update(cancel_requested=True)
+    job.refresh_from_db()
+    return job
+
+
+def search_jobs_fail_stale() -> int:
+    """End running jobs whose worker died (no heartbeat for a while); returns how many."""
+    stale = timezone.now() - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)
+    return SearchJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale).update(
+        status=Status.FAILED, finished_at=timezone.now(),
+        error="The worker running this search stopped. The photos saved before that are kept; search again to "
+              "top the class up.")
+
+
+def search_job_execute(*, job_id) -> None:
+    """Claim the job and run it. A job that is not queued (or running but orphaned) is left alone."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)
+    claimed = SearchJob.objects.filter(
+        Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=stale), id=job_id,
+    ).update(status=Status.RUNNING, heartbeat_at=now, started_at=Coalesce(F("started_at"), Value(now)))
+    if claimed != 1:
+        logger.info("Search job %s is not ours to run (done, cancelled or taken).", job_id)
+        return
+    job = SearchJob.objects.select_related("label").get(id=job_id)
+    _SearchRun(job).run()
+
+
+class _SearchRun:
+    def __init__(self, job: SearchJob) -> None:
+        self.job = job
+        self.label = job.label
+        counts = {**empty_counts(), **(job.counts or {})}  # a re-claimed job keeps counting from where it was
+        counts["rejected"] = Counter(counts.get("rejected") or {})
+        counts.setdefault("provider_errors", {})
+        counts.setdefault("providers", {})
+        counts["attempts"] = int(counts.get("attempts", 0)) + 1
+        self.counts = counts
+        self.seen = set(Example.objects.filter(label=self.label).exclude(source_url="")
+                        .values_list("source_url", flat=True))
+        self.cancelled = False
+        self.last_flush = 0.0
+
+    # --- the run -------------------------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            if self.counts["attempts"] > MAX_ATTEMPTS:
+                return self.finish(Status.FAILED, "This search stopped its worker several times and was given up. "
+                                                  "The photos saved so far are kept.")
+            self.counts["requested"] = self.job.requested
+            self.counts["had"] = self.counts.get("had", self.photo_count())
+            for name in self.job.providers:
+                if self.needed() <= 0 or self.check_cancel():
+                    break
+                self.search_provider(name)
+            self.finish(*self.outcome())
+        except SoftTimeLimitExceeded:
+            self.finish(Status.FAILED, "The search took longer than the time limit. The photos saved so far are "
+                                       "kept; search again to top the class up.")
+        except Exception:
+            logger.exception("Search job %s failed", self.job.id)
+            self.finish(Status.FAILED, "Something went wrong while searching (the details are in the worker's "
+                                       "log). The photos saved so far are kept; search again to continue.")
+
+    def search_provider(self, name: str) -> None:
+        provider = get_provider(name)
+        tally = self.counts["providers"].setdefault(name, {"found": 0, "downloaded": 0})
+        per_page = max(10, min(50, 2 * self.needed()))  # fixed for this provider so its pages stay aligned
+        cursor = None
+        for _page in range(settings.SEARCH_MAX_PAGES):
+            try:
+                page = provider.search(self.job.query, cursor=cursor, per_page=per_page)
+            except ProviderError as exc:
+                self.counts["provider_errors"][name] = exc.message
+                logger.info("Search job %s: %s", self.job.id, exc.message)
+                return
+            new = []
+            for hit in page.hits:
+                if hit.image_url not in self.seen:
+                    self.seen.add(hit.image_url)
+                    new.append(hit)
+            self.counts["found"] += len(new)
+            tally["found"] += len(new)
+            self.flush(force=True)
+            self.download(new, name, tally)
+            if self.needed() <= 0 or self.cancelled or page.next is None:
+                return
+            cursor = page.next
+
+    def download(self, hits: list[ImageHit], provider: str, tally: dict) -> None:
+        while hits and self.needed() > 0 and not self.cancelled:
+            # A few more than still needed, since some will be refused; not the whole page at once.
+            batch, hits = hits[: 2 * self.needed() + 4], hits[2 * self.needed() + 4:]
+            by_url = {hit.image_url: hit for hit in batch}
+            results = download_images(by_url)
+            try:
+                for done in results:
+                    self.keep(done, by_url[done.url], provider, tally)
+                    self.flush()
+                    if self.needed() <= 0 or self.check_cancel():
+                        break
+            finally:
+                results.close()
+
+    def keep(self, done: Downloaded, hit: ImageHit, provider: str, tally: dict) -> None:
+        if done.error is not None:
+            self.counts["rejected"][done.error.code] += 1
+            return
+        provenance = Provenance(
+            provider=provider, original_name=done.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1],
+            source_url=done.url, page_url=hit.page_url, title=hit.title, license=hit.license,
+            license_url=hit.license_url, author=hit.author, fetched_at=timezone.now(), search_job=self.job)
+        try:
+            example_add_normalised(label=self.label, image=done.image, provenance=provenance)
+        except DuplicateImage:
+            self.counts["duplicates"] += 1
+            return
+        self.counts["downloaded"] += 1
+        tally["downloaded"] += 1
+
+    # --- bookkeeping ---------------------------------------------------------------------------------
+    def photo_count(self) -> int:
+        return Example.objects.filter(label=self.label).count()
+
+    def needed(self) -> int:
+        return self.job.requested - self.photo_count()
+
+    def check_cancel(self) -> bool:
+        if not self.cancelled:
+            self.cancelled = SearchJob.objects.filter(id=self.job.id, cancel_requested=True).exists()
+        return self.cancelled
+
+    def flush(self, *, force: bool = False) -> None:
+        if force or time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            SearchJob.objects.filter(id=self.job.id).update(counts=self._counts_json(), heartbeat_at=timezone.now())
+            self.last_flush = time.monotonic()
+
+    def _counts_json(self) -> dict:
+        return {**self.counts, "rejected": dict(self.counts["rejected"])}
+
+    def outcome(self) -> tuple[str, str]:
+        have, requested = self.photo_count(), self.job.requested
+        saved = self.counts["downloaded"]
+        if self.check_cancel():
+            return Status.CANCELLED, (f"Cancelled. The {saved} photo{'s' if saved != 1 else ''} saved before that "
+                                      "are kept; search again to top the class up.")
+        if have >= requested:
+            if saved == 0 and self.counts["had"] >= requested:
+                return Status.SUCCEEDED, (f'"{self.label.name}" already has {have} photos, as many as asked for; '
+                                          "ask for a larger number to add more.")
+            return Status.SUCCEEDED, ""
+        why = self._shortfall_reasons()
+        if saved == 0:
+            return Status.FAILED, f"No photos were added: {why} Try another search phrase, or upload photos yourself."
+        return Status.SUCCEEDED, (f"Found {have} of the {requested} photos asked for: {why} Try another search "
+                                  "phrase or search again later to top the class up.")
+
+    def _shortfall_reasons(self) -> str:
+        parts = []
+        errors = self.counts["provider_errors"]
+        if errors:
+            parts.append("; ".join(errors.values()) + ".")
+        if len(errors) < len(self.job.providers):
+            parts.append("the search results ran out.")
+        rejected = self.counts["rejected"]
+        if rejected or self.counts["duplicates"]:
+            bits = [f"{n} {code.replace('_', ' ')}" for code, n in rejected.most_common()]
+            if self.counts["duplicates"]:
+                bits.append(f"{self.counts['duplicates']} duplicates")
+            parts.append(f"Of the {self.counts['found']} found, these were refused: {', '.join(bits)}.")
+        text = " ".join(parts) or "the search found nothing."
+        return text[0].upper() + text[1:]
+
+    def finish(self, status: str, error: str) -> None:
+        SearchJob.objects.filter(id=self.job.id).update(
+            status=status, error=error, counts=self._counts_json(), finished_at=timezone.now(),
+            heartbeat_at=timezone.now())
