@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -53,11 +54,7 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
     image = _open(data)
     width, height = image.size
     if width * height > settings.IMAGE_MAX_PIXELS:
-        raise ImageRejected(
-            "too_many_pixels",
-            f"This picture is {width} × {height} pixels ({width * height / 1e6:.0f} megapixels); NanoWeb takes "
-            f"pictures up to {settings.IMAGE_MAX_PIXELS / 1e6:.0f} megapixels.",
-        )
+        raise _too_many_pixels(width * height, f"{width} × {height} pixels ")
     minimum = settings.IMAGE_MIN_SIDE
     if min(width, height) < minimum:
         raise ImageRejected(
@@ -114,8 +111,10 @@ def _open(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected("too_many_pixels", "This picture has too many pixels to open safely.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses far larger pictures while opening; its message carries the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_many_pixels(int(found[1]) if found else 0, "") from None
     except UnidentifiedImageError:
         try:
             data[:2000].decode("utf-8")
@@ -126,6 +125,15 @@ def _open(data: bytes) -> Image.Image:
         raise ImageRejected("not_an_image", f"This file is not a picture NanoWeb can read{hint}.") from None
     except Exception:  # noqa: BLE001 - any parser failure on hostile bytes means "not readable"
         raise ImageRejected("not_an_image", "This file is not a picture NanoWeb can read (it is damaged).") from None
+
+
+def _too_many_pixels(pixels: int, size: str) -> ImageRejected:
+    limit = f"NanoWeb takes pictures up to {settings.IMAGE_MAX_PIXELS / 1e6:.0f} megapixels."
+    if not pixels:
+        return ImageRejected("too_many_pixels", f"This picture has too many pixels to open safely; {limit}")
+    megapixels = f"{pixels / 1e6:.0f} megapixels"
+    what = f"is {size}({megapixels})" if size else f"has {megapixels}"
+    return ImageRejected("too_many_pixels", f"This picture {what}; {limit}")
 
 
 def _decode(image: Image.Image) -> Image.Image:
@@ -142,7 +150,7 @@ def _decode(image: Image.Image) -> Image.Image:
                 "finished downloading; try the original file.") from None
         raise ImageRejected("corrupt", "This picture is damaged and cannot be read.") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected("too_many_pixels", "This picture has too many pixels to open safely.") from None
+        raise _too_many_pixels(0, "") from None
     except Exception:  # noqa: BLE001 - decoders raise assorted errors on hostile bytes
         raise ImageRejected("corrupt", "This picture is damaged and cannot be read.") from None
     return image

@@ -30,7 +30,7 @@ def pattern(seed: int, size: tuple[int, int] = (200, 150), mode: str = "RGB", fm
     draw = ImageDraw.Draw(image)
     for _ in range(12):
         x0, y0 = rng.randrange(size[0]), rng.randrange(size[1])
-        x1, y1 = x0 + rng.randrange(20, size[0]), y0 + rng.randrange(20, size[1])
+        x1, y1 = x0 + rng.randrange(1, size[0] + 1), y0 + rng.randrange(1, size[1] + 1)
         draw.rectangle([x0, y0, x1, y1], fill=tuple(rng.randrange(256) for _ in range(3)))
     if mode != "RGB":
         image = image.convert(mode)

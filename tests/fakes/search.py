@@ -99,7 +99,7 @@ class FakeCommons(_Fake):
             "extmetadata": {
                 "ObjectName": {"value": listing.title or listing.name.rsplit(".", 1)[0], "source": "mediawiki-metadata",
                                "hidden": ""},
-                "Artist": {"value": f'<a href="//commons.wikimedia.org/wiki/User:JD" title="User:JD">{listing.author}</a>',
+                "Artist": {"value": f'<a href="//commons.wikimedia.org/wiki/User:JD">{listing.author}</a>',
                            "source": "commons-desc-page"},
                 "LicenseShortName": {"value": _license_name(listing), "source": "commons-desc-page", "hidden": ""},
                 "LicenseUrl": {"value": _license_url(listing), "source": "commons-desc-page", "hidden": ""},
@@ -202,8 +202,8 @@ class FakeBing(_Fake):
 
     def _tile(self, i: int, listing: Listing) -> str:
         meta = {"cid": f"c{i}", "purl": f"https://example.org/page/{i}", "murl": self.image_urls[listing.name],
-                "turl": f"https://tse2.mm.bing.net/th?id=OIP.{i}", "md5": f"{i:032x}", "t": listing.title or listing.name,
-                "mid": f"M{i}", "desc": ""}
+                "turl": f"https://tse2.mm.bing.net/th?id=OIP.{i}", "md5": f"{i:032x}",
+                "t": listing.title or listing.name, "mid": f"M{i}", "desc": ""}
         return (
             f'<li data-idx="{i}"><div class="iuscp isv"><div class="imgpt">'
             f'<a class="iusc" m="{html.escape(json.dumps(meta))}" href="/images/search?view=detailV2&amp;id={i}">'
