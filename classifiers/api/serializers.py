@@ -161,13 +161,24 @@ class ImageSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class ImageUrlsSerializer(serializers.Serializer):
+class ImageImportSerializer(serializers.Serializer):
     urls = serializers.ListField(
         child=serializers.CharField(max_length=2000),
+        required=False,
         min_length=1,
         max_length=MAX_URLS_PER_REQUEST,
-        help_text="http(s) URLs of images, or of pages whose images should be imported.",
+        help_text="http(s) addresses of images.",
     )
+    page_url = serializers.CharField(
+        required=False, max_length=2000, help_text="The address of a web page: every picture on it is imported."
+    )
+
+    def validate(self, data: dict) -> dict:
+        if not data.get("urls") and not data.get("page_url"):
+            raise serializers.ValidationError(
+                {"urls": ["Send image addresses as 'urls', a page's address as 'page_url', or files as 'files'."]}
+            )
+        return data
 
 
 class ImageFilesSerializer(serializers.Serializer):
@@ -198,7 +209,11 @@ class SearchSerializer(serializers.Serializer):
         required=False, max_length=300, help_text="What to search for; the class name if left out."
     )
     count = serializers.IntegerField(
-        required=False, default=20, min_value=1, max_value=200, help_text="How many photos to add at most."
+        required=False,
+        default=20,
+        min_value=1,
+        max_value=settings.SEARCH_MAX_COUNT,
+        help_text="How many photos to add at most.",
     )
     providers = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(settings.SEARCH_PROVIDER_NAMES)),

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, keys
+from classifiers.api.views import catalog, images, keys, search
 
 CLASSIFIER = "v1/classifiers/<uuid:classifier_id>/"
 LABEL = CLASSIFIER + "labels/<uuid:label_id>/"
@@ -19,6 +19,12 @@ urlpatterns = [
     path(CLASSIFIER, catalog.ClassifierDetail.as_view(), name="api-classifier"),
     path(CLASSIFIER + "labels/", catalog.LabelListCreate.as_view(), name="api-labels"),
     path(LABEL, catalog.LabelDetail.as_view(), name="api-label"),
+    path(LABEL + "images/", images.LabelImages.as_view(), name="api-images"),
+    path(LABEL + "images/<uuid:image_id>/", images.LabelImage.as_view(), name="api-image"),
+    path("v1/images/<uuid:image_id>/file/", images.ImageFile.as_view(), name="api-image-file"),
+    path(LABEL + "search/", search.LabelSearch.as_view(), name="api-search"),
+    path("v1/search-jobs/<uuid:job_id>/", search.SearchJobDetail.as_view(), name="api-search-job"),
+    path("v1/search-jobs/<uuid:job_id>/cancel/", search.SearchJobCancel.as_view(), name="api-search-job-cancel"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
     re_path(r"^.*$", api_not_found),
 ]

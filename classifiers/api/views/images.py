@@ -1,0 +1,147 @@
+"""A class's example photos: list, add (files or URLs), read, delete, and the image file itself."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from classifiers.api.lookups import owned_example, owned_label
+from classifiers.api.schema import errors
+from classifiers.api.serializers import (
+    ImageFilesSerializer,
+    ImageImportSerializer,
+    ImageSerializer,
+    ImportResultSerializer,
+)
+from classifiers.services.catalog import example_delete
+from nanoweb.errors import Conflict, InvalidInput, TooLarge, UnsupportedMedia
+from scraper.services.examples import ImportResult
+from scraper.services.imports import examples_import_page, examples_import_urls
+from scraper.services.uploads import examples_add_uploads
+
+# Refusals of the scraper's image check (scraper.images.ImageRejected codes answered with 415 there).
+NOT_AN_IMAGE_CODES = {"not_an_image", "svg_not_supported", "unsupported_format", "corrupt", "too_many_pixels"}
+
+
+class JsonErrorsOnly(BaseContentNegotiation):
+    """For endpoints that answer with a file: never refuse a request over its Accept header (an <img> tag
+    asks for image/avif, webp, ...); errors are still rendered as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def uploaded_files(request: Request, *fields: str) -> list:
+    files = []
+    for field in fields:
+        files += request.FILES.getlist(field)
+    return files
+
+
+def import_response(result, *, request: Request, what: str) -> Response:
+    """201 with what was added and what was refused; if nothing at all was added, the request failed as a
+    whole, and the status says how (413 too large, 415 not images, else 400), still listing each reason."""
+    body = ImportResultSerializer(result, context={"request": request}).data
+    if result.added:
+        return Response(body, status=status.HTTP_201_CREATED)
+    codes = {item.get("code") for item in result.rejected}
+    reasons = " ".join(f"{item.get('name') or item.get('url')}: {item['reason']}" for item in result.rejected[:3])
+    message = f"None of the {what} was added. {reasons}".strip()
+    details = {"rejected": body["rejected"]}
+    if codes == {"too_large"}:
+        raise TooLarge(message, details=details)
+    if codes == {"duplicate"}:
+        raise Conflict(message, details=details)
+    if codes and codes <= NOT_AN_IMAGE_CODES:
+        raise UnsupportedMedia(message, details=details)
+    raise InvalidInput(message, details=details)
+
+
+class LabelImages(generics.ListAPIView):
+    serializer_class = ImageSerializer
+
+    def get_queryset(self):
+        label = owned_label(self.request.user, self.kwargs["classifier_id"], self.kwargs["label_id"])
+        return label.examples.order_by("created_at", "id")
+
+    @extend_schema(
+        summary="List a class's photos", tags=["images"], responses={200: ImageSerializer(many=True), **errors(404)}
+    )
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Add photos to a class: upload files, or import URLs",
+        description=(
+            'Multipart: one or more `files` (images, or zip archives of images). JSON: `{"urls": [...]}` with '
+            'image addresses, and/or `{"page_url": ...}` to import every picture on a web page. Each file or '
+            "URL stands alone: the answer lists what was `added` and what was `rejected`, with the reason. If "
+            "nothing at all could be added, the answer is an error (400, 409, 413 or 415) whose "
+            "`details.rejected` lists every reason."
+        ),
+        tags=["images"],
+        request={"multipart/form-data": ImageFilesSerializer, "application/json": ImageImportSerializer},
+        responses={201: ImportResultSerializer, **errors(400, 404, 409, 413, 415)},
+    )
+    def post(self, request: Request, classifier_id: UUID, label_id: UUID) -> Response:
+        label = owned_label(request.user, classifier_id, label_id)
+        files = uploaded_files(request, "files", "file")
+        if files:
+            return import_response(examples_add_uploads(label=label, files=files), request=request, what="files")
+        if request.content_type.startswith("multipart/"):
+            raise exceptions.ValidationError({"files": ["Attach one or more image files as 'files'."]})
+        body = ImageImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = ImportResult()
+        if body.validated_data.get("urls"):
+            result = examples_import_urls(label=label, urls=body.validated_data["urls"])
+        if body.validated_data.get("page_url"):
+            page = examples_import_page(label=label, page_url=body.validated_data["page_url"])
+            result.added += page.added
+            result.rejected += page.rejected
+        return import_response(result, request=request, what="addresses")
+
+
+class LabelImage(generics.GenericAPIView):
+    @extend_schema(summary="Get one photo's details", tags=["images"], responses={200: ImageSerializer, **errors(404)})
+    def get(self, request: Request, classifier_id: UUID, label_id: UUID, image_id: UUID) -> Response:
+        example = owned_example(request.user, image_id, label=owned_label(request.user, classifier_id, label_id))
+        return Response(ImageSerializer(example, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Delete a photo",
+        tags=["images"],
+        responses={204: OpenApiResponse(description="Deleted."), **errors(404)},
+    )
+    def delete(self, request: Request, classifier_id: UUID, label_id: UUID, image_id: UUID) -> Response:
+        example = owned_example(request.user, image_id, label=owned_label(request.user, classifier_id, label_id))
+        example_delete(example=example)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ImageFile(generics.GenericAPIView):
+    content_negotiation_class = JsonErrorsOnly
+
+    @extend_schema(
+        summary="The photo itself (JPEG)",
+        tags=["images"],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **errors(404)},
+    )
+    def get(self, request: Request, image_id: UUID) -> FileResponse:
+        example = owned_example(request.user, image_id)
+        response = FileResponse(example.image.open("rb"), content_type="image/jpeg")
+        response["Content-Disposition"] = f'inline; filename="{example.id}.jpg"'
+        response["Cache-Control"] = "private, max-age=86400"
+        # A user's file is never a document that can run script, whatever a browser makes of its bytes.
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
