@@ -15,6 +15,8 @@ from typing import IO
 
 from django.conf import settings
 
+from scraper.safehttp import human_size
+
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp", ".bmp", ".avif", ".mpo"}
 # Files the person never chose: macOS resource forks and Finder/Explorer caches.
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
@@ -88,12 +90,12 @@ def _refusal(info: zipfile.ZipInfo, total_so_far: int) -> tuple[str, str] | None
     if info.flag_bits & 0x1:
         return "encrypted", "This file is password-protected inside the zip; NanoWeb cannot open it."
     if info.file_size > settings.MAX_UPLOAD_BYTES:
-        return "too_large", (f"This file unpacks to {info.file_size // (1024 * 1024)} MB; the limit is "
-                             f"{settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB a picture.")
+        return "too_large", (f"This file unpacks to {human_size(info.file_size)}; the limit is "
+                             f"{human_size(settings.MAX_UPLOAD_BYTES)} a picture.")
     if info.file_size and (info.compress_size == 0 or info.file_size / info.compress_size > settings.ZIP_MAX_RATIO):
         return "zip_bomb", ("This file is compressed far more tightly than any picture can be (a sign of a zip "
                             "bomb), so it was not unpacked.")
     if total_so_far + info.file_size > settings.ZIP_MAX_TOTAL_BYTES:
-        return "zip_too_large", (f"The zip unpacks to more than {settings.ZIP_MAX_TOTAL_BYTES // (1024 * 1024)} MB; "
+        return "zip_too_large", (f"The zip unpacks to more than {human_size(settings.ZIP_MAX_TOTAL_BYTES)}; "
                                  "the files from here on were skipped.")
     return None

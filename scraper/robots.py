@@ -29,6 +29,8 @@ class Robots:
         try:
             fetched = fetch(f"{origin}/robots.txt", max_bytes=MAX_ROBOTS_BYTES, accept="text/plain")
         except FetchError as exc:
+            if exc.code in ("blocked_address", "bad_url"):
+                raise  # the site itself may not be fetched: say that, not "robots.txt"
             # Missing (4xx): everything allowed. Unreadable (5xx, no answer): nothing is.
             return exc.code == "http_error" and exc.status is not None and 400 <= exc.status < 500
         parser = RobotFileParser()

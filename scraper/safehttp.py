@@ -228,7 +228,7 @@ def _read_capped(response: requests.Response, *, max_bytes: int, deadline: float
                  host: str) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError("too_large", f"The file at {host} is {_mb(int(declared))}; the limit is {_mb(max_bytes)}.",
+        raise FetchError("too_large", f"The file at {host} is {human_size(int(declared))}; the limit is {human_size(max_bytes)}.",
                          url=url)
     chunks: list[bytes] = []
     size = 0
@@ -236,7 +236,7 @@ def _read_capped(response: requests.Response, *, max_bytes: int, deadline: float
         for chunk in response.iter_content(64 * 1024):
             size += len(chunk)
             if size > max_bytes:
-                raise FetchError("too_large", f"The file at {host} is larger than the {_mb(max_bytes)} limit.",
+                raise FetchError("too_large", f"The file at {host} is larger than the {human_size(max_bytes)} limit.",
                                  url=url)
             if time.monotonic() > deadline:
                 raise FetchError(
@@ -252,8 +252,10 @@ def _read_capped(response: requests.Response, *, max_bytes: int, deadline: float
     return b"".join(chunks)
 
 
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
 
 
 def _reason(exc: Exception) -> str:

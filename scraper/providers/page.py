@@ -63,7 +63,12 @@ def collect_page_images(page_url: str, *, robots: Robots) -> PageImages:
         add(largest_in_srcset(source["srcset"]))
     for img in soup.find_all("img"):
         alt = img.get("alt") or img.get("title") or ""
-        add(largest_in_srcset(img.get("srcset") or img.get("data-srcset") or ""), alt)
+        srcset = img.get("srcset") or img.get("data-srcset") or ""
+        in_picture = img.parent is not None and img.parent.name == "picture" and img.parent.find("source")
+        if srcset or in_picture:
+            # src is the fallback rendition of the same picture: the largest candidate stands for it.
+            add(largest_in_srcset(srcset), alt)
+            continue
         for attribute in ("src", *LAZY_ATTRIBUTES):
             value = img.get(attribute)
             if value and not value.startswith("data:"):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from classifiers.models import Label
 from nanoweb.errors import ServiceError
 from scraper.archive import is_zip, zip_entries
+from scraper.safehttp import human_size
 from scraper.services.examples import ImportResult, Provenance, example_add
 
 
@@ -19,8 +20,7 @@ def examples_add_uploads(*, label: Label, files: list[UploadedFile]) -> ImportRe
         name = _base_name(upload.name or "upload")
         if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
             result.rejected.append(_refusal(name, "too_large", (
-                f"This file is {upload.size / (1024 * 1024):.1f} MB; the limit is "
-                f"{settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")))
+                f"This file is {human_size(upload.size)}; the limit is {human_size(settings.MAX_UPLOAD_BYTES)}.")))
             continue
         upload.seek(0)
         head = upload.read(4)

@@ -1,0 +1,119 @@
+"""examples_add_uploads: a person's files and zips; each bad file is listed with its reason, the rest saved."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from scraper.services import examples_add_uploads
+from tests.fakes import images
+
+
+def a_file(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def a_zip(name: str, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return a_file(name, out.getvalue())
+
+
+def reasons(result) -> dict[str, tuple[str, str]]:
+    return {item["name"]: (item["code"], item["reason"]) for item in result.rejected}
+
+
+def test_one_bad_file_never_sinks_the_others(dress):
+    result = examples_add_uploads(label=dress, files=[
+        a_file("good1.jpg", images.photo(0)),
+        a_file("empty.jpg", b""),
+        a_file("page.jpg", images.HTML_NAMED_JPG),
+        a_file("cut.jpg", images.truncated_jpeg()),
+        a_file("drawing.svg", images.SVG),
+        a_file("icon.png", images.tiny_png()),
+        a_file("bomb.png", images.png_claiming_size(20000, 20000)),
+        a_file("good2.jpg", images.photo(1)),
+        a_file("good1-again.jpg", images.photo(0)),
+    ])
+    assert [e.original_name for e in result.added] == ["good1.jpg", "good2.jpg"]
+    refused = reasons(result)
+    assert refused["empty.jpg"] == ("empty", "The file is empty (0 bytes).")
+    assert refused["page.jpg"] == ("not_an_image",
+                                   "This file is not a picture NanoWeb can read (it looks like HTML, a web page).")
+    assert refused["cut.jpg"][0] == "truncated"
+    assert refused["drawing.svg"][0] == "svg_not_supported"
+    assert refused["icon.png"][0] == "too_small"
+    assert refused["bomb.png"][0] == "too_many_pixels"
+    assert refused["good1-again.jpg"][0] == "duplicate"
+    assert dress.examples.count() == 2
+
+
+def test_a_file_over_the_upload_limit_is_refused_by_size(dress, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    result = examples_add_uploads(label=dress, files=[a_file("big.jpg", images.photo(0))])
+    assert result.rejected == [{"name": "big.jpg", "code": "too_large",
+                                "reason": f"This file is {len(images.photo(0)) / 1024:.0f} KB; the limit is 1000 bytes."}]
+
+
+def test_a_zip_of_photos_is_unpacked_and_each_member_named(dress):
+    upload = a_zip("photos.zip", {"summer/a.jpg": images.photo(0), "summer/": b"", "b.jpg": images.photo(1),
+                                  "__MACOSX/._b.jpg": b"junk", "notes.txt": b"hello"})
+    result = examples_add_uploads(label=dress, files=[upload])
+    assert sorted(e.original_name for e in result.added) == ["a.jpg", "b.jpg"]
+    assert result.rejected == [{"name": "photos.zip/notes.txt", "code": "not_an_image",
+                                "reason": "Skipped: .txt files are not pictures."}]
+
+
+def test_paths_that_climb_out_of_the_zip_are_refused(dress):
+    upload = a_zip("evil.zip", {"../../etc/cron.d/x.jpg": images.photo(0), "/abs/y.jpg": images.photo(1),
+                                "ok.jpg": images.photo(2)})
+    result = examples_add_uploads(label=dress, files=[upload])
+    assert [e.original_name for e in result.added] == ["ok.jpg"]
+    refused = reasons(result)
+    assert refused["evil.zip/../../etc/cron.d/x.jpg"] == (
+        "unsafe_path", "This file's path points outside the zip (it starts with / or contains ../), so it was skipped.")
+    assert refused["evil.zip//abs/y.jpg"][0] == "unsafe_path"
+
+
+def test_a_zip_bomb_member_is_not_unpacked(dress):
+    upload = a_zip("bomb.zip", {"bomb.jpg": b"\0" * (20 * 1024 * 1024), "ok.jpg": images.photo(0)})
+    assert len(upload) < 100_000
+    result = examples_add_uploads(label=dress, files=[upload])
+    assert len(result.added) == 1
+    code, reason = reasons(result)["bomb.zip/bomb.jpg"]
+    assert code == "zip_bomb"
+    assert "compressed far more tightly than any picture" in reason
+
+
+def test_a_zip_with_10000_files_is_read_up_to_the_cap(dress, settings):
+    settings.ZIP_MAX_FILES = 500
+    members = {f"{i:05d}.jpg": b"x" for i in range(10_000)}
+    members["00000.jpg"] = images.photo(0)
+    result = examples_add_uploads(label=dress, files=[a_zip("many.zip", members, zipfile.ZIP_STORED)])
+    assert len(result.added) == 1
+    assert len(result.rejected) == 500  # 499 one-byte non-pictures, and the cap
+    assert result.rejected[-1] == {
+        "name": "many.zip", "code": "too_many_files",
+        "reason": "This zip holds 10000 files; NanoWeb reads at most 500 from one zip and skipped the other 9500. "
+                  "Split it into smaller zips."}
+
+
+def test_a_zip_that_unpacks_past_the_total_cap_stops_there(dress, settings):
+    settings.ZIP_MAX_TOTAL_BYTES = len(images.photo(0)) + len(images.photo(1)) + 10
+    upload = a_zip("big.zip", {f"{i}.jpg": images.photo(i) for i in range(4)}, zipfile.ZIP_STORED)
+    result = examples_add_uploads(label=dress, files=[upload])
+    assert len(result.added) == 2
+    assert [r["code"] for r in result.rejected] == ["zip_too_large"]
+
+
+def test_a_nested_zip_and_a_broken_zip_are_refused_in_words(dress):
+    nested = a_zip("outer.zip", {"inner.zip": b"PK\x03\x04rest"})
+    broken = a_file("broken.zip", b"PK\x03\x04 this is not really a zip")
+    result = examples_add_uploads(label=dress, files=[nested, broken])
+    refused = reasons(result)
+    assert refused["outer.zip/inner.zip"] == ("nested_zip", "A zip inside a zip is not opened; upload it on its own.")
+    assert refused["broken.zip"] == ("bad_zip", "This zip file is damaged or is not really a zip.")
