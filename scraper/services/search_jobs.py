@@ -242,7 +242,7 @@ class _SearchRun:
         parts = []
         errors = self.counts["provider_errors"]
         if errors:
-            parts.append("; ".join(errors.values()) + ".")
+            parts.append("; ".join(message.rstrip(".") for message in errors.values()) + ".")
         if len(errors) < len(self.job.providers):
             parts.append("the search results ran out.")
         rejected = self.counts["rejected"]

@@ -1,0 +1,246 @@
+"""Search jobs: fill a class with exactly the photos asked for, keep provenance, survive failing providers,
+keep what was saved on cancel, top up without repeats. The job runs in-process here against stand-ins;
+test_worker.py runs the same through a real Celery worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from nanoweb.errors import Conflict, InvalidInput
+from scraper.models import SearchJob
+from scraper.services import search_job_cancel, search_job_create, search_job_execute, search_jobs_fail_stale
+from tests.fakes import images
+from tests.fakes.search import FakeCommons, FakeDuckDuckGo, FakeOpenverse, Listing
+from tests.fakes.web import Reply
+
+EVIL = {
+    "page.jpg": images.HTML_NAMED_JPG,
+    "cut.jpg": images.truncated_jpeg(),
+    "icon.jpg": images.tiny_png(),
+    "bomb.jpg": images.png_claiming_size(20000, 20000),
+}
+
+
+def photo_listings(count: int = 14, *, evil: bool = True) -> list[Listing]:
+    """Real photos with, spread among them, a copy of the first under another name and the evil files."""
+    good = [Listing(f"photo-{i}.jpg", images.photo(i), title=f"Photo {i}", author=f"Author {i}")
+            for i in range(count)]
+    if not evil:
+        return good
+    bad = [Listing(name, body) for name, body in EVIL.items()] + [Listing("copy-of-0.jpg", images.photo(0))]
+    mixed = []
+    for i, listing in enumerate(good):
+        mixed.append(listing)
+        if i % 3 == 1 and bad:
+            mixed.append(bad.pop(0))
+    return mixed + bad
+
+
+def create(label, **kwargs) -> SearchJob:
+    from django.db import transaction
+
+    with transaction.atomic():  # the test's own transaction holds on_commit back: no broker is needed here
+        return search_job_create(label=label, **kwargs)
+
+
+def run(job: SearchJob) -> SearchJob:
+    search_job_execute(job_id=job.id)
+    job.refresh_from_db()
+    return job
+
+
+@pytest.fixture
+def commons(web, settings, loopback_allowed):
+    fake = FakeCommons(web, photo_listings())
+    settings.COMMONS_API_URL = fake.api_url
+    return fake
+
+
+def test_a_search_fills_the_class_with_exactly_the_photos_asked_for_each_with_provenance(dress, commons):
+    job = run(create(dress, count=10, providers=["commons"]))
+    assert (job.status, job.error) == ("succeeded", "")
+    examples = list(dress.examples.all())
+    assert len(examples) == 10
+    assert len({e.sha256 for e in examples}) == len({e.phash for e in examples}) == 10
+    for example in examples:
+        assert example.provider == "commons" and example.search_job_id == job.id
+        assert example.title.startswith("Photo ") and example.author.startswith("Author ")
+        assert example.license == "CC BY-SA 4.0"
+        assert example.license_url == "https://creativecommons.org/licenses/by-sa/4.0/"
+        assert example.page_url.startswith("https://commons.wikimedia.org/wiki/File%3A")
+        assert example.source_url.startswith(commons.web.url("/commons/files/photo-"))
+        assert example.fetched_at is not None
+    assert job.counts["downloaded"] == 10 and job.counts["providers"]["commons"]["downloaded"] == 10
+    assert set(job.counts["rejected"]) <= {"not_an_image", "truncated", "too_small", "too_many_pixels"}
+    assert job.started_at and job.finished_at and job.query == "dress"
+
+
+def test_when_results_run_out_every_refusal_is_counted_and_explained(dress, commons):
+    job = run(create(dress, count=30, providers=["commons"]))
+    assert job.status == "succeeded"
+    assert dress.examples.count() == 14
+    assert job.counts["found"] == 19 and job.counts["downloaded"] == 14 and job.counts["duplicates"] == 1
+    assert job.counts["rejected"] == {"not_an_image": 1, "truncated": 1, "too_small": 1, "too_many_pixels": 1}
+    assert job.error.startswith("Found 14 of the 30 photos asked for: The search results ran out. Of the 19 found, "
+                                "these were refused: ")
+    assert "1 duplicates" in job.error and "1 too many pixels" in job.error
+    assert job.error.endswith("Try another search phrase or search again later to top the class up.")
+
+
+def test_a_provider_that_times_out_is_recorded_and_the_next_one_carries_on(dress, web, settings, commons):
+    settings.SEARCH_PROVIDER_TIMEOUT = 1
+    ddg = FakeDuckDuckGo(web, [])
+    ddg.failure = Reply(200, b"", "text/html", delay=3)
+    settings.DUCKDUCKGO_URL = ddg.base_url
+    job = run(create(dress, count=8, providers=["duckduckgo", "commons"]))
+    assert job.status == "succeeded" and dress.examples.count() == 8
+    assert job.counts["provider_errors"] == {"duckduckgo": "DuckDuckGo did not answer in time."}
+    assert set(dress.examples.values_list("provider", flat=True)) == {"commons"}
+
+
+def test_a_provider_with_too_few_photos_hands_over_to_the_next(dress, web, settings, loopback_allowed):
+    commons = FakeCommons(web, photo_listings(4, evil=False))
+    openverse = FakeOpenverse(web, [Listing(f"ov-{i}.jpg", images.photo(i + 4), license="cc0", license_version="1.0")
+                                    for i in range(10)])
+    settings.COMMONS_API_URL, settings.OPENVERSE_API_URL = commons.api_url, openverse.api_url
+    job = run(create(dress, count=9, providers=["commons", "openverse"]))
+    assert job.status == "succeeded" and dress.examples.count() == 9
+    assert job.counts["providers"]["commons"]["downloaded"] == 4
+    assert job.counts["providers"]["openverse"]["downloaded"] == 5
+    assert set(dress.examples.filter(provider="openverse").values_list("license", flat=True)) == {"CC0 1.0"}
+
+
+def test_when_every_provider_fails_the_job_fails_in_words(dress, web, settings, loopback_allowed):
+    commons = FakeCommons(web, [])
+    commons.failure = Reply(500, b"<h1>Internal error</h1>", "text/html")
+    openverse = FakeOpenverse(web, [])
+    openverse.failure = Reply(503, b"down", "text/plain")
+    settings.COMMONS_API_URL, settings.OPENVERSE_API_URL = commons.api_url, openverse.api_url
+    job = run(create(dress, count=5, providers=["commons", "openverse"]))
+    assert job.status == "failed"
+    assert job.error == ("No photos were added: Wikimedia Commons: 127.0.0.1 answered 500 Internal Server Error; "
+                         "Openverse: 127.0.0.1 answered 503 Service Unavailable. Try another search phrase, or upload "
+                         "photos yourself.")
+
+
+def test_searching_again_tops_the_class_up_without_repeats(dress, commons):
+    first = run(create(dress, count=5, providers=["commons"]))
+    assert dress.examples.count() == 5
+    first_urls = set(dress.examples.values_list("source_url", flat=True))
+    second = run(create(dress, count=8, providers=["commons"]))
+    assert (second.status, dress.examples.count()) == ("succeeded", 8)
+    added = set(dress.examples.filter(search_job=second).values_list("source_url", flat=True))
+    assert len(added) == 3 and not added & first_urls
+    # Both jobs read the same first page of 10; the 5 pictures the class has are not even counted as found.
+    assert second.counts["found"] == 10 - 5
+    assert len(set(dress.examples.values_list("phash", flat=True))) == 8
+    assert first.counts["downloaded"] == 5
+
+
+def test_a_class_that_already_has_enough_photos_gets_none_and_is_told_so(dress, commons):
+    run(create(dress, count=3, providers=["commons"]))
+    again = run(create(dress, count=3, providers=["commons"]))
+    assert again.status == "succeeded" and dress.examples.count() == 3
+    assert again.error == '"dress" already has 3 photos, as many as asked for; ask for a larger number to add more.'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_running_search_stops_it_and_keeps_the_photos_already_saved(web, settings, loopback_allowed,
+                                                                                  django_user_model):
+    from classifiers.services.catalog import classifier_create
+
+    owner = django_user_model.objects.create_user(username="bo", password="a long enough password 2")
+    dress = classifier_create(owner=owner, name="C", label_names=["dress"]).labels.get()
+    fake = FakeCommons(web, photo_listings(20, evil=False))
+    settings.COMMONS_API_URL = fake.api_url
+    job = create(dress, count=20, providers=["commons"])
+    served = []
+
+    def slow_photo(listing):
+        def handler(_request):
+            served.append(listing.name)
+            if len(served) == 6:  # a person presses Cancel while the job is downloading
+                search_job_cancel(job=SearchJob.objects.get(id=job.id))
+                connections.close_all()
+            return Reply(200, listing.body, "image/jpeg", delay=0.3)
+        return handler
+
+    for listing in fake.listings:
+        web.route(f"/commons/files/{listing.name}", slow_photo(listing))
+    search_job_execute(job_id=job.id)
+    job.refresh_from_db()
+    kept = dress.examples.count()
+    assert job.status == "cancelled"
+    assert 1 <= kept < 20
+    assert job.counts["downloaded"] == kept
+    assert job.error == f"Cancelled. The {kept} photos saved before that are kept; search again to top the class up."
+
+
+def test_a_queued_search_cancelled_before_it_starts_never_runs(dress, commons):
+    job = create(dress, count=5, providers=["commons"])
+    search_job_cancel(job=job)
+    assert (job.status, job.error) == ("cancelled", "Cancelled before it started; nothing was downloaded.")
+    run(job)
+    assert dress.examples.count() == 0 and commons.api_calls() == []
+
+
+def test_a_search_is_queued_after_commit_with_the_class_name_and_default_providers(dress, settings,
+                                                                                   django_capture_on_commit_callbacks):
+    settings.SEARCH_PROVIDERS = ["commons", "openverse"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = search_job_create(label=dress)
+    assert len(callbacks) == 1
+    assert (job.query, job.requested, job.providers, job.status) == ("dress", 20, ["commons", "openverse"], "queued")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"query": "   "}, "The search phrase is empty."),
+    ({"query": "x" * 301}, "The search phrase is 301 characters long; keep it to 300."),
+    ({"count": 0}, "Ask for between 1 and 500 photos."),
+    ({"count": "lots"}, "The number of photos must be a whole number."),
+    ({"providers": ["altavista"]}, "Choose search providers from bing, commons, duckduckgo, openverse."),
+    ({"providers": []}, "Choose search providers from bing, commons, duckduckgo, openverse."),
+])
+def test_a_search_request_that_makes_no_sense_is_refused_in_words(dress, kwargs, message):
+    with pytest.raises(InvalidInput) as info:
+        search_job_create(label=dress, **kwargs)
+    assert info.value.message == message
+    assert SearchJob.objects.count() == 0
+
+
+def test_a_second_search_for_a_class_while_one_runs_is_refused(dress):
+    create(dress, count=5, providers=["commons"])
+    with pytest.raises(Conflict) as info:
+        search_job_create(label=dress, count=5)
+    assert info.value.message == ('A search for photos of "dress" is already under way. Wait for it to finish or '
+                                  "cancel it first.")
+
+
+def test_a_job_orphaned_by_a_dead_worker_is_claimed_again_and_finished(dress, commons, settings):
+    job = create(dress, count=4, providers=["commons"])
+    old = timezone.now() - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS + 60)
+    SearchJob.objects.filter(id=job.id).update(status="running", heartbeat_at=old, started_at=old)
+    job = run(job)
+    assert job.status == "succeeded" and dress.examples.count() == 4
+    assert job.counts["attempts"] == 1 and job.started_at == old
+
+
+def test_a_job_another_worker_is_running_is_left_alone(dress, commons):
+    job = create(dress, count=4, providers=["commons"])
+    SearchJob.objects.filter(id=job.id).update(status="running", heartbeat_at=timezone.now())
+    assert run(job).status == "running"
+    assert commons.api_calls() == []
+
+
+def test_stale_running_jobs_are_failed_in_words(dress, settings):
+    job = create(dress, count=4, providers=["commons"])
+    old = timezone.now() - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS + 1)
+    SearchJob.objects.filter(id=job.id).update(status="running", heartbeat_at=old)
+    assert search_jobs_fail_stale() == 1
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error.startswith("The worker running this search stopped. The photos saved before that are kept")
