@@ -255,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "classifiers.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "classifiers.api.errors.exception_handler",
+    # No OPTIONS self-description: the OpenAPI schema is the description, and OPTIONS is then a plain 405.
+    "DEFAULT_METADATA_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NanoWeb API",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -132,6 +133,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return error_response(500, "server_error", "Something went wrong on our side. It has been logged.")
 
 
+@csrf_exempt  # a POST to a wrong address is a 404, not a CSRF failure page
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     """Any /api/ path that matches no route (including malformed ids) answers in the same JSON shape."""
     return JsonResponse(error_body("not_found", f"There is no API endpoint at {request.path}."), status=404)

@@ -21,7 +21,7 @@ class ErrorSerializer(serializers.Serializer):
 _WHY = {
     400: "Bad input: `details.fields` (or `details.field`) says which field, `message` says why.",
     401: "No API key, or a wrong or revoked one.",
-    404: "No such object among yours (another person's objects are not found either).",
+    404: "No such object among yours (another person's objects are not found either), or a page past the end.",
     409: "Not possible in the current state, e.g. a training run is already going, or nothing is trained yet.",
     413: "The request body is larger than the server accepts.",
     415: "Not an image, or a body type this endpoint does not take.",

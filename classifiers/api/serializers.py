@@ -100,7 +100,7 @@ class ClassifierSerializer(serializers.ModelSerializer):
             return "training"
         return "trained" if classifier.active_version_id else "untrained"
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_active_version(self, classifier: Classifier) -> int | None:
         return classifier.active_version.number if classifier.active_version else None
 
@@ -272,7 +272,7 @@ class TrainingRunSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_version(self, run: TrainingRun) -> int | None:
         return run.version.number if run.version else None
 

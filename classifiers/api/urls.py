@@ -1,5 +1,7 @@
 """/api/: the OpenAPI schema, its interactive docs, and version 1 of the REST API."""
 
+from pathlib import Path
+
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -7,11 +9,14 @@ from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme w
 from classifiers.api.errors import api_not_found
 from classifiers.api.views import catalog, images, keys, search
 
+# The quick start on /api/docs/: an outside client can do the whole flow from it alone.
+DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
+
 CLASSIFIER = "v1/classifiers/<uuid:classifier_id>/"
 LABEL = CLASSIFIER + "labels/<uuid:label_id>/"
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SpectacularAPIView.as_view(custom_settings={"DESCRIPTION": DESCRIPTION}), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/auth/keys/", keys.KeyListCreate.as_view(), name="api-keys"),
     path("v1/auth/keys/<uuid:key_id>/", keys.KeyRevoke.as_view(), name="api-key"),
@@ -26,5 +31,5 @@ urlpatterns = [
     path("v1/search-jobs/<uuid:job_id>/", search.SearchJobDetail.as_view(), name="api-search-job"),
     path("v1/search-jobs/<uuid:job_id>/cancel/", search.SearchJobCancel.as_view(), name="api-search-job-cancel"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
-    re_path(r"^.*$", api_not_found),
+    re_path(r"^[\s\S]*$", api_not_found),  # [\s\S]: also paths with an encoded newline
 ]

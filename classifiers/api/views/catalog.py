@@ -51,7 +51,7 @@ class ClassifierListCreate(generics.ListAPIView):
     @extend_schema(
         summary="List your classifiers",
         tags=["classifiers"],
-        responses={200: ClassifierSerializer(many=True), **errors()},
+        responses={200: ClassifierSerializer(many=True), **errors(404)},
     )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)

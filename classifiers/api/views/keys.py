@@ -34,7 +34,7 @@ class KeyListCreate(generics.ListAPIView):
         return api_keys_active(user=self.request.user)
 
     @extend_schema(
-        summary="List your active API keys", tags=["auth"], responses={200: ApiKeySerializer(many=True), **errors()}
+        summary="List your active API keys", tags=["auth"], responses={200: ApiKeySerializer(many=True), **errors(404)}
     )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
