@@ -228,8 +228,9 @@ def _read_capped(response: requests.Response, *, max_bytes: int, deadline: float
                  host: str) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError("too_large", f"The file at {host} is {human_size(int(declared))}; the limit is {human_size(max_bytes)}.",
-                         url=url)
+        raise FetchError(
+            "too_large", f"The file at {host} is {human_size(int(declared))}; the limit is {human_size(max_bytes)}.",
+            url=url)
     chunks: list[bytes] = []
     size = 0
     try:

@@ -97,7 +97,8 @@ def test_a_duplicate_leaves_no_extra_file(dress, isolated_data_dir):
 
 
 def test_overlong_provenance_is_cut_to_fit_and_an_overlong_url_dropped(dress):
-    provenance = Provenance(provider="url", title="t" * 900, author="a" * 900, source_url="https://x.example/" + "p" * 3000)
+    provenance = Provenance(provider="url", title="t" * 900, author="a" * 900,
+                            source_url="https://x.example/" + "p" * 3000)
     example = example_add(label=dress, data=images.photo(1), provenance=provenance)
     example.refresh_from_db()
     assert len(example.title) == 500 and len(example.author) == 300 and example.source_url == ""

@@ -79,7 +79,8 @@ def test_commons_api_errors_are_reported_in_words(web, settings):
     settings.COMMONS_API_URL = fake.api_url
     with pytest.raises(ProviderError) as info:
         get_provider("commons").search("x", cursor=None, per_page=10)
-    assert info.value.message == "Wikimedia Commons refused the search: Waiting for a database server: 5 seconds lagged."
+    assert info.value.message == ("Wikimedia Commons refused the search: Waiting for a database server: 5 seconds "
+                                  "lagged.")
 
 
 def test_openverse_pages_until_page_count_and_reads_licence_and_creator(web, settings):
@@ -108,8 +109,10 @@ def test_openverse_null_fields_become_empty(web, settings):
     assert (hit.title, hit.author, hit.license) == ("", "", "CC0")
 
 
-@pytest.mark.parametrize(("code", "version", "shown"), [("by", "2.0", "CC BY 2.0"), ("by-nc-sa", "4.0", "CC BY-NC-SA 4.0"),
-                                                        ("cc0", "1.0", "CC0 1.0"), ("pdm", "1.0", "Public Domain Mark 1.0")])
+@pytest.mark.parametrize(("code", "version", "shown"), [
+    ("by", "2.0", "CC BY 2.0"), ("by-nc-sa", "4.0", "CC BY-NC-SA 4.0"), ("cc0", "1.0", "CC0 1.0"),
+    ("pdm", "1.0", "Public Domain Mark 1.0"),
+])
 def test_openverse_licence_codes_are_written_the_way_people_write_them(code, version, shown):
     assert license_name(code, version) == shown
 
