@@ -1,8 +1,35 @@
 from django.urls import path
 
-from classifiers import views
+from classifiers.views import classifier, files, keys, pages, photos, training, tryit
+
+C = "classifiers/<uuid:classifier_id>/"
+LABEL = C + "classes/<uuid:label_id>/"
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("classifiers/<uuid:classifier_id>/", views.classifier_detail, name="classifier_detail"),
+    path("dashboard/", pages.dashboard, name="dashboard"),
+    path("classifiers/new/", pages.classifier_new, name="classifier_new"),
+    path(C, classifier.classifier_detail, name="classifier_detail"),
+    path(C + "settings/", classifier.classifier_settings, name="classifier_settings"),
+    path(C + "delete/", pages.classifier_remove, name="classifier_delete"),
+    path(C + "classes/", photos.label_add, name="label_add"),
+    path(LABEL + "rename/", photos.label_edit, name="label_rename"),
+    path(LABEL + "delete/", photos.label_remove, name="label_delete"),
+    path(LABEL + "upload/", photos.photos_upload, name="photos_upload"),
+    path(LABEL + "links/", photos.photos_from_urls, name="photos_urls"),
+    path(LABEL + "page/", photos.photos_from_page, name="photos_page"),
+    path(LABEL + "search/", photos.photos_search, name="photos_search"),
+    path(C + "searches/<uuid:job_id>/cancel/", photos.search_cancel, name="search_cancel"),
+    path(C + "searches/<uuid:job_id>/status/", photos.search_status, name="search_status"),
+    path(C + "photos/remove/", photos.photos_remove, name="photos_remove"),
+    path(C + "train/", training.train, name="train"),
+    path(C + "results/", training.results, name="classifier_results"),
+    path(C + "runs/<uuid:run_id>/status/", training.run_status, name="run_status"),
+    path(C + "versions/<int:number>/activate/", training.version_make_active, name="version_activate"),
+    path(C + "try/", tryit.try_it, name="classifier_try"),
+    path(C + "api/", keys.api_page, name="classifier_api"),
+    path(C + "api/keys/", keys.api_key_new, name="api_key_new"),
+    path(C + "api/keys/<uuid:key_id>/revoke/", keys.api_key_remove, name="api_key_revoke"),
+    path(C + "download/", files.model_download, name="model_download"),
+    path(C + "credits.<str:fmt>", files.attribution_download, name="attribution_download"),
+    path("images/<uuid:example_id>/", files.example_image, name="example_image"),
 ]

@@ -1,0 +1,127 @@
+"""The classifier page: per class its photos, how to add more, its web searches; the classifier's settings.
+
+Every form on this page posts to its own small view; when one fails, that view renders this page again
+with its bound form, so the error shows next to the field the person just filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from classifiers.forms import (
+    ClassifierSettingsForm,
+    LabelForm,
+    PageUrlForm,
+    SearchForm,
+    UrlListForm,
+    add_service_error,
+)
+from classifiers.models import Classifier, Label
+from classifiers.selectors import classifier_state, flagged_examples, labels_with_counts, search_job_summary
+from classifiers.services.catalog import classifier_update
+from classifiers.views.common import owned_classifier
+from classifiers.views.reports import import_reports_pop
+from nanoweb.errors import ServiceError
+from scraper.models import SearchJob
+
+PHOTOS_SHOWN = 60
+RECENT_JOBS = 2
+
+
+@dataclass
+class LabelPanel:
+    label: Label
+    examples: list
+    hidden: int
+    jobs: list[dict]  # search_job_summary of each
+    forms: dict[str, forms.Form]
+    report: dict | None
+    open_form: str = ""  # the add-photos form to show opened (the one that just failed)
+
+
+def label_forms(label: Label, bound: dict[str, forms.Form] | None = None) -> dict[str, forms.Form]:
+    """Unbound forms for one class, ids made unique per class; `bound` replaces the one that failed."""
+    auto_id = f"id_{label.id.hex[:8]}_%s"
+    made = {
+        "search": SearchForm(auto_id=auto_id, initial={"query": label.name}),
+        "urls": UrlListForm(auto_id=auto_id),
+        "page": PageUrlForm(auto_id=auto_id),
+        "rename": LabelForm(auto_id=auto_id, initial={"name": label.name}),
+    }
+    made.update(bound or {})
+    return made
+
+
+def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: Label | None = None,
+                       kind: str = "", form: forms.Form | None = None,
+                       settings_form: ClassifierSettingsForm | None = None,
+                       new_label_form: LabelForm | None = None, status: int = 200) -> HttpResponse:
+    labels = list(labels_with_counts(classifier))
+    show_all = request.GET.get("all") == "1"
+    reports = import_reports_pop(request, classifier)
+    jobs_by_label: dict = {}
+    for job in (SearchJob.objects.filter(label__classifier=classifier).annotate(kept=Count("examples"))
+                .order_by("-created_at")):
+        jobs_by_label.setdefault(job.label_id, []).append(job)
+    panels = []
+    for item in labels:
+        newest = item.examples.select_related("label").order_by("-created_at")
+        examples = list(newest if show_all else newest[:PHOTOS_SHOWN])
+        jobs = jobs_by_label.get(item.id, [])
+        shown_jobs = [j for j in jobs if j.status in SearchJob.ACTIVE_STATUSES]
+        shown_jobs += [j for j in jobs if j.status not in SearchJob.ACTIVE_STATUSES][:RECENT_JOBS]
+        failed_here = label is not None and item.id == label.id
+        panels.append(LabelPanel(
+            label=item, examples=examples, hidden=item.photo_count - len(examples),
+            jobs=[search_job_summary(job) for job in shown_jobs],
+            forms=label_forms(item, {kind: form} if failed_here and form is not None else None),
+            report=reports.get(str(item.id)), open_form=kind if failed_here else "",
+        ))
+    flagged_total = sum(item.flagged_count for item in labels)
+    context = {
+        "classifier": classifier,
+        "panels": panels,
+        "state": classifier_state(classifier, labels=labels),
+        "flagged_total": flagged_total,
+        "flagged": flagged_examples(classifier) if flagged_total else [],
+        "photo_total": sum(item.photo_count for item in labels),
+        "any_active_job": any(j["active"] for p in panels for j in p.jobs),
+        "settings_form": settings_form or ClassifierSettingsForm(
+            initial={"name": classifier.name, "open_licenses_only": classifier.open_licenses_only}),
+        "new_label_form": new_label_form or LabelForm(auto_id="id_new_label_%s"),
+        "tab": "photos",
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+    }
+    return render(request, "classifiers/detail.html", context, status=status)
+
+
+@login_required
+def classifier_detail(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    return render_photos_page(request, owned_classifier(request, classifier_id))
+
+
+@login_required
+@require_POST
+def classifier_settings(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    form = ClassifierSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            classifier_update(classifier=classifier, name=form.cleaned_data["name"],
+                              open_licenses_only=form.cleaned_data["open_licenses_only"])
+        except ServiceError as exc:
+            add_service_error(form, exc, fields={"classifier": "name"})
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("classifier_detail", classifier.id)
+    return render_photos_page(request, classifier, settings_form=form, status=400)

@@ -1,0 +1,67 @@
+"""Files a person downloads: a photo (for the thumbnails), the trained model, the photos' attribution."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from classifiers.attribution import attribution_csv, attribution_json
+from classifiers.models import Example
+
+try:  # TEMPORARY until the engine lands in the shared tree; then a plain import again.
+    from classifiers.services.prediction import model_export
+except ModuleNotFoundError:  # pragma: no cover
+    model_export = None  # type: ignore[assignment]
+from classifiers.views.common import owned_classifier
+from nanoweb.errors import ServiceError
+
+
+@login_required
+@require_GET
+def example_image(request: HttpRequest, example_id: UUID) -> FileResponse:
+    """A photo's JPEG, for its owner only. Served here rather than from /media/ so no photo is public."""
+    example = get_object_or_404(Example, id=example_id, label__classifier__owner=request.user)
+    try:
+        handle = example.image.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("This photo's file is missing.") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    # Photos never change under an id; private keeps shared caches from storing someone's photos.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
+def model_download(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    try:
+        filename, data = model_export(classifier=classifier)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("classifier_api", classifier.id)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def attribution_download(request: HttpRequest, classifier_id: UUID, fmt: str) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    if fmt not in ("csv", "json"):
+        raise Http404("Photo credits come as .csv or .json.")
+    name = slugify(classifier.name) or "classifier"
+    if fmt == "csv":
+        response = HttpResponse(attribution_csv(classifier=classifier), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(attribution_json(classifier=classifier), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{name}-photo-credits.{fmt}"'
+    return response

@@ -1,0 +1,194 @@
+"""Classes and their photos: add, rename and delete a class; add photos by upload, zip, links, a page or a
+web search; remove a selection of photos."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from classifiers.forms import LabelForm, PageUrlForm, SearchForm, UrlListForm, add_service_error
+from classifiers.models import Label
+from classifiers.selectors import search_job_summary
+from classifiers.services.catalog import example_delete, label_create, label_delete, label_rename
+from classifiers.views.classifier import label_forms, render_photos_page
+from classifiers.views.common import owned_classifier, owned_examples, owned_label, wants_json
+from classifiers.views.reports import import_report_add
+from nanoweb.errors import ServiceError
+from scraper.models import SearchJob
+from scraper.services import (
+    examples_add_uploads,
+    examples_import_page,
+    examples_import_urls,
+    search_job_cancel,
+    search_job_create,
+)
+
+
+def _back_to(label: Label) -> HttpResponse:
+    return redirect(reverse("classifier_detail", args=[label.classifier_id]) + f"#class-{label.id}")
+
+
+def _failed(request: HttpRequest, label: Label, kind: str, form: forms.Form) -> HttpResponse:
+    return render_photos_page(request, label.classifier, label=label, kind=kind, form=form, status=400)
+
+
+@login_required
+@require_POST
+def label_add(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    form = LabelForm(request.POST, auto_id="id_new_label_%s")
+    if form.is_valid():
+        try:
+            label = label_create(classifier=classifier, name=form.cleaned_data["name"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Added the class “{label.name}”. Now add photos of it.")
+            return _back_to(label)
+    return render_photos_page(request, classifier, new_label_form=form, status=400)
+
+
+@login_required
+@require_POST
+def label_edit(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
+    label = owned_label(request, classifier_id, label_id)
+    form = LabelForm(request.POST, auto_id=label_forms(label)["rename"].auto_id)
+    if form.is_valid():
+        try:
+            label_rename(label=label, name=form.cleaned_data["name"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Renamed the class to “{label.name}”.")
+            return _back_to(label)
+    return _failed(request, label, "rename", form)
+
+
+@login_required
+@require_POST
+def label_remove(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
+    label = owned_label(request, classifier_id, label_id)
+    name, count = label.name, label.examples.count()
+    label_delete(label=label)
+    messages.success(request, f"Deleted the class “{name}” and its {count} photo{'s' if count != 1 else ''}.")
+    return redirect("classifier_detail", classifier_id)
+
+
+@login_required
+@require_POST
+def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
+    """Files and zips, from the drop zone's script (in batches, JSON) or a plain form (redirect)."""
+    label = owned_label(request, classifier_id, label_id)
+    files = request.FILES.getlist("files")
+    if not files:
+        message = "Choose one or more photos, or a zip of photos, to upload."
+        if wants_json(request):
+            return JsonResponse({"error": {"message": message}}, status=400)
+        messages.error(request, f"{label.name}: {message}")
+        return _back_to(label)
+    result = examples_add_uploads(label=label, files=files)
+    import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
+    if wants_json(request):
+        return JsonResponse({"added": len(result.added), "rejected": result.rejected})
+    return _back_to(label)
+
+
+@login_required
+@require_POST
+def photos_from_urls(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
+    label = owned_label(request, classifier_id, label_id)
+    form = UrlListForm(request.POST, auto_id=label_forms(label)["urls"].auto_id)
+    if form.is_valid():
+        try:
+            result = examples_import_urls(label=label, urls=form.url_list())
+        except ServiceError as exc:
+            add_service_error(form, exc, fields={"urls": "urls", "url": "urls"})
+        else:
+            import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
+            return _back_to(label)
+    return _failed(request, label, "urls", form)
+
+
+@login_required
+@require_POST
+def photos_from_page(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
+    label = owned_label(request, classifier_id, label_id)
+    form = PageUrlForm(request.POST, auto_id=label_forms(label)["page"].auto_id)
+    if form.is_valid():
+        try:
+            result = examples_import_page(label=label, page_url=form.cleaned_data["page_url"].strip())
+        except ServiceError as exc:
+            add_service_error(form, exc, fields={"url": "page_url", "page_url": "page_url"})
+        else:
+            import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
+            return _back_to(label)
+    return _failed(request, label, "page", form)
+
+
+@login_required
+@require_POST
+def photos_search(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
+    label = owned_label(request, classifier_id, label_id)
+    form = SearchForm(request.POST, auto_id=label_forms(label)["search"].auto_id)
+    if form.is_valid():
+        try:
+            search_job_create(label=label, query=form.cleaned_data["query"], count=form.cleaned_data["count"],
+                              providers=form.providers())
+        except ServiceError as exc:
+            add_service_error(form, exc, fields={"providers": "provider"})
+        else:
+            messages.success(request, f"Searching the web for “{form.cleaned_data['query']}”. Photos appear "
+                                      f"under “{label.name}” as they arrive.")
+            return _back_to(label)
+    return _failed(request, label, "search", form)
+
+
+@login_required
+@require_POST
+def search_cancel(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> HttpResponse:
+    job = get_object_or_404(SearchJob.objects.select_related("label"), id=job_id,
+                            label__classifier_id=classifier_id, label__classifier__owner=request.user)
+    try:
+        search_job_cancel(job=job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Stopping the search. The photos it already found stay.")
+    return _back_to(job.label)
+
+
+@login_required
+@require_POST
+def photos_remove(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    examples = owned_examples(classifier, request.POST.getlist("example"))
+    if not examples:
+        messages.error(request, "Select the photos to remove first: tick the box on each.")
+    for example in examples:
+        example_delete(example=example)
+    if examples:
+        messages.success(request, f"Removed {len(examples)} photo{'s' if len(examples) != 1 else ''}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("classifier_detail", args=[classifier.id])
+    return redirect(back)
+
+
+@login_required
+def search_status(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> JsonResponse:
+    """Polled by a search's progress bar: small, and never cached."""
+    job = get_object_or_404(SearchJob, id=job_id, label__classifier_id=classifier_id,
+                            label__classifier__owner=request.user)
+    summary = search_job_summary(job)
+    del summary["job"]
+    response = JsonResponse(summary)
+    response["Cache-Control"] = "no-store"
+    return response

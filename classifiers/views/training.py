@@ -1,0 +1,122 @@
+"""Train, watch the run, read the results, choose the version that answers."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from classifiers.advice import more_photos_suggestions
+from classifiers.charts import confusion_rows, learning_curve_plot
+from classifiers.models import Example, ModelVersion, TrainingRun
+from classifiers.selectors import classifier_state, labels_with_counts, training_run_summary
+
+try:  # TEMPORARY until the engine lands in the shared tree; then a plain import again.
+    from classifiers.services.training import training_run_create, version_activate
+except ModuleNotFoundError:  # pragma: no cover
+    training_run_create = version_activate = None  # type: ignore[assignment]
+from classifiers.views.common import owned_classifier
+from nanoweb.errors import ServiceError
+
+MORE_PHOTOS = 20
+
+
+@login_required
+@require_POST
+def train(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    try:
+        training_run_create(classifier=classifier)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        # Back to the page the button was on, where the message tells what to do.
+        return redirect("classifier_detail" if request.POST.get("from") == "photos" else "classifier_results",
+                        classifier.id)
+    return redirect(reverse("classifier_results", args=[classifier.id]) + "#training")
+
+
+@login_required
+@require_GET
+def results(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    versions = list(classifier.versions.all())
+    version = _chosen_version(request, classifier, versions)
+    metrics = (version.metrics if version else None) or {}
+    labels = list(labels_with_counts(classifier))
+    latest_run = classifier.runs.order_by("-created_at").first()
+    counts = {label.name: label.photo_count for label in labels}
+    label_ids = {label.name: label.id for label in labels}
+    suggestions = [
+        {"label": s.label, "reason": s.reason, "label_id": label_ids[s.label], "target": counts[s.label] + MORE_PHOTOS}
+        for s in more_photos_suggestions(metrics) if s.label in label_ids
+    ]
+    matrix_labels, matrix_rows = confusion_rows(metrics.get("confusion"))
+    context = {
+        "classifier": classifier,
+        "tab": "results",
+        "state": classifier_state(classifier, labels=labels, latest_run=latest_run),
+        "run": latest_run,
+        "run_summary": training_run_summary(latest_run) if latest_run else None,
+        "run_active": latest_run is not None and latest_run.status in TrainingRun.ACTIVE_STATUSES,
+        "version": version,
+        "versions": versions,
+        "metrics": metrics,
+        "per_label": sorted((metrics.get("per_label") or {}).items()),
+        "matrix_labels": matrix_labels,
+        "matrix_rows": matrix_rows,
+        "curve": learning_curve_plot(metrics.get("learning_curve")),
+        "recommendation": (metrics.get("learning_curve") or {}).get("recommendation", ""),
+        "misclassified": _misclassified(classifier, metrics),
+        "excluded": metrics.get("excluded"),
+        "suggestions": suggestions,
+        "more_photos": MORE_PHOTOS,
+    }
+    return render(request, "classifiers/results.html", context)
+
+
+def _chosen_version(request: HttpRequest, classifier, versions: list[ModelVersion]) -> ModelVersion | None:
+    wanted = request.GET.get("version")
+    if wanted:
+        for version in versions:
+            if str(version.number) == wanted:
+                return version
+        raise Http404("No such version.")
+    return classifier.active_version or (versions[0] if versions else None)
+
+
+def _misclassified(classifier, metrics: dict) -> list[dict]:
+    """The photos the evaluation got wrong that still exist, with what they were taken for."""
+    items = metrics.get("misclassified") or []
+    ids = [item.get("example_id") for item in items if item.get("example_id")]
+    existing = {str(e.id): e for e in Example.objects.filter(id__in=ids, label__classifier=classifier)}
+    return [{**item, "example": existing[str(item["example_id"])]} for item in items
+            if str(item.get("example_id")) in existing]
+
+
+@login_required
+@require_GET
+def run_status(request: HttpRequest, classifier_id: UUID, run_id: UUID) -> JsonResponse:
+    """Polled by the progress bar: small, and never cached."""
+    run = get_object_or_404(TrainingRun, id=run_id, classifier_id=classifier_id, classifier__owner=request.user)
+    response = JsonResponse(training_run_summary(run))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def version_make_active(request: HttpRequest, classifier_id: UUID, number: int) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    get_object_or_404(ModelVersion, classifier=classifier, number=number)
+    try:
+        version_activate(classifier=classifier, number=number)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Version {number} now answers “Try it” and the API.")
+    return redirect(reverse("classifier_results", args=[classifier.id]) + f"?version={number}")

@@ -1,0 +1,68 @@
+"""Try it: a photo (dropped, chosen, or an image link) in, the answer out, with a bar per class."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from classifiers.forms import TryUrlForm
+
+try:  # TEMPORARY until the engine lands in the shared tree; then a plain import again.
+    from classifiers.services.prediction import predict_images
+except ModuleNotFoundError:  # pragma: no cover
+    predict_images = None  # type: ignore[assignment]
+from classifiers.views.common import owned_classifier, wants_json
+from nanoweb.errors import InvalidInput, ServiceError, TooLarge
+from scraper.downloader import fetch_image
+
+
+@login_required
+def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    form = TryUrlForm(auto_id="id_try_%s")
+    answer, error, status = None, "", 200
+    if request.method == "POST":
+        try:
+            image = _image_from(request)
+            answer = _answer(predict_images(classifier=classifier, images=[image])[0])
+        except ServiceError as exc:
+            error, status = exc.message, exc.http_status
+        if wants_json(request):
+            return JsonResponse({"answer": answer} if answer else {"error": {"message": error}}, status=status)
+        if request.POST.get("url"):
+            form = TryUrlForm(request.POST, auto_id="id_try_%s")
+            if error:
+                form.is_valid()
+                form.add_error("url", error)
+                error = ""
+    context = {"classifier": classifier, "tab": "try", "form": form, "answer": answer, "error": error,
+               "trained": classifier.active_version_id is not None}
+    return render(request, "classifiers/try.html", context, status=status)
+
+
+def _image_from(request: HttpRequest) -> bytes:
+    upload = request.FILES.get("image")
+    if upload is not None:
+        if upload.size and upload.size > settings.MAX_UPLOAD_BYTES:
+            raise TooLarge(f"This file is {upload.size / 1048576:.1f} MB; the limit is "
+                           f"{settings.MAX_UPLOAD_BYTES // 1048576} MB.")
+        return upload.read()
+    url = request.POST.get("url", "").strip()
+    if url:
+        downloaded = fetch_image(url)
+        if downloaded.error is not None:
+            raise downloaded.error
+        return downloaded.image.jpeg
+    raise InvalidInput("Choose a photo, drop one here, or paste an image link.")
+
+
+def _answer(prediction: dict) -> dict:
+    """The prediction with its classes as bars, most likely first."""
+    bars = sorted(({"label": name, "percent": round(p * 100, 1)}
+                   for name, p in (prediction.get("probabilities") or {}).items()),
+                  key=lambda bar: -bar["percent"])
+    return {**prediction, "percent": round(float(prediction.get("confidence") or 0) * 100, 1), "bars": bars}

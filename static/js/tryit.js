@@ -1,0 +1,106 @@
+// Try it: send a dropped, chosen or linked photo and draw the answer with a bar per class, without a reload.
+(function () {
+  "use strict";
+  var panel = document.querySelector("[data-answer]");
+  if (!panel) return;
+  var preview = panel.querySelector("[data-preview]");
+  var errorBox = panel.querySelector("[data-error]");
+  var result = panel.querySelector("[data-result]");
+  var previewUrl = null;
+
+  function showPreview(src) {
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = src && src.indexOf("blob:") === 0 ? src : null;
+    preview.hidden = !src;
+    if (src) preview.src = src;
+  }
+
+  function render(data) {
+    panel.hidden = false;
+    if (data.error) {
+      errorBox.textContent = data.error.message;
+      errorBox.hidden = false;
+      result.hidden = true;
+      return;
+    }
+    var a = data.answer;
+    errorBox.hidden = true;
+    result.hidden = false;
+    panel.querySelector("[data-verdict]").textContent = a.unknown ? "None of these" : a.label;
+    panel.querySelector("[data-explain]").textContent = a.unknown
+      ? "It does not look like any of the classes it knows (closest: “" + a.label + "”, " + a.percent + "%)."
+      : a.percent + "% sure.";
+    var bars = panel.querySelector("[data-bars]");
+    bars.textContent = "";
+    a.bars.forEach(function (bar) {
+      var li = document.createElement("li");
+      var name = document.createElement("span"); name.className = "bar-label"; name.textContent = bar.label;
+      var track = document.createElement("span"); track.className = "bar"; track.setAttribute("role", "img");
+      track.setAttribute("aria-label", bar.label + ": " + bar.percent + "%");
+      var fill = document.createElement("span"); fill.className = "bar-fill"; fill.style.width = bar.percent + "%";
+      if (!a.unknown && bar.label === a.label) fill.classList.add("top");
+      track.appendChild(fill);
+      var value = document.createElement("span"); value.className = "bar-value"; value.textContent = bar.percent + "%";
+      li.append(name, track, value);
+      bars.appendChild(li);
+    });
+  }
+
+  function send(form, body) {
+    panel.hidden = false;
+    panel.setAttribute("aria-busy", "true");
+    result.hidden = true;
+    errorBox.hidden = false;
+    errorBox.textContent = "Looking…";
+    errorBox.classList.add("pending");
+    fetch(form.action || location.href, {method: "POST", body: body, credentials: "same-origin",
+                                         headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        return response.json().catch(function () {
+          return {error: {message: "The server answered " + response.status + " " + response.statusText + "."}};
+        });
+      })
+      .catch(function () { return {error: {message: "Cannot reach NanoWeb. Check the connection and try again."}}; })
+      .then(function (data) {
+        errorBox.classList.remove("pending");
+        panel.removeAttribute("aria-busy");
+        render(data);
+      });
+  }
+
+  function sendFile(form, file) {
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", form.querySelector('[name="csrfmiddlewaretoken"]').value);
+    body.append("image", file, file.name);
+    showPreview(URL.createObjectURL(file));
+    send(form, body);
+  }
+
+  document.querySelectorAll("form[data-try]").forEach(function (form) {
+    var file = form.querySelector('input[type="file"]');
+    var url = form.querySelector('input[name="url"]');
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (file) {
+        if (file.files.length) sendFile(form, file.files[0]); else file.click();
+      } else if (url) {
+        showPreview(/^https?:\/\//i.test(url.value.trim()) ? url.value.trim() : "");
+        send(form, new FormData(form));
+      }
+    });
+    if (file) {
+      form.classList.add("js");
+      file.addEventListener("change", function () { if (file.files.length) sendFile(form, file.files[0]); });
+      ["dragenter", "dragover"].forEach(function (name) {
+        form.addEventListener(name, function (event) { event.preventDefault(); form.classList.add("over"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        form.addEventListener(name, function () { form.classList.remove("over"); });
+      });
+      form.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (event.dataTransfer.files.length) sendFile(form, event.dataTransfer.files[0]);
+      });
+    }
+  });
+})();
