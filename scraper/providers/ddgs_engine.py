@@ -13,7 +13,22 @@ from typing import Any
 from ddgs.base import BaseSearchEngine
 from ddgs.exceptions import DDGSException, TimeoutException
 
-from scraper.providers import ImageHit, ProviderError, SearchPage, to_int
+from scraper.providers import Cursor, ImageHit, ProviderError, SearchPage, to_int
+
+
+class DdgsProvider:
+    """A provider backed by one ddgs engine; pages are numbered from 1."""
+
+    name = ""
+    title = ""
+
+    def __init__(self, engine: BaseSearchEngine[Any]) -> None:
+        self.engine = engine
+
+    def search(self, query: str, *, cursor: Cursor | None, per_page: int) -> SearchPage:
+        # per_page is not passed on: ddgs pages at a fixed size (100 for DuckDuckGo, 35 for Bing), which keeps
+        # page n+1 following page n.
+        return search_engine(self.engine, query, page=int((cursor or {}).get("page", 1)), title=self.title)
 
 
 def search_engine(engine: BaseSearchEngine[Any], query: str, *, page: int, title: str, **kwargs: str) -> SearchPage:

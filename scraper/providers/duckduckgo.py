@@ -6,8 +6,7 @@ from ddgs.engines.duckduckgo_images import DuckduckgoImages
 from ddgs.utils import _extract_vqd
 from django.conf import settings
 
-from scraper.providers import Cursor, SearchPage
-from scraper.providers.ddgs_engine import search_engine
+from scraper.providers.ddgs_engine import DdgsProvider
 
 
 class _Engine(DuckduckgoImages):
@@ -22,13 +21,9 @@ class _Engine(DuckduckgoImages):
         return _extract_vqd(content, query)
 
 
-class DuckDuckGo:
+class DuckDuckGo(DdgsProvider):
     name = "duckduckgo"
     title = "DuckDuckGo"
 
     def __init__(self) -> None:
-        self.engine = _Engine(settings.DUCKDUCKGO_URL, settings.SEARCH_PROVIDER_TIMEOUT)
-
-    def search(self, query: str, *, cursor: Cursor | None, per_page: int) -> SearchPage:
-        page = int((cursor or {}).get("page", 1))
-        return search_engine(self.engine, query, page=page, title=self.title)
+        super().__init__(_Engine(settings.DUCKDUCKGO_URL, settings.SEARCH_PROVIDER_TIMEOUT))
