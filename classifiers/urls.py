@@ -1,6 +1,6 @@
 from django.urls import path
 
-from classifiers.views import classifier, files, keys, pages, photos, training, tryit
+from classifiers.views import classifier, files, keys, pages, photos, review, training, tryit
 
 C = "classifiers/<uuid:classifier_id>/"
 LABEL = C + "classes/<uuid:label_id>/"
@@ -21,6 +21,7 @@ urlpatterns = [
     path(C + "searches/<uuid:job_id>/cancel/", photos.search_cancel, name="search_cancel"),
     path(C + "searches/<uuid:job_id>/status/", photos.search_status, name="search_status"),
     path(C + "photos/remove/", photos.photos_remove, name="photos_remove"),
+    path(C + "review/", review.review, name="classifier_review"),
     path(C + "train/", training.train, name="train"),
     path(C + "results/", training.results, name="classifier_results"),
     path(C + "runs/<uuid:run_id>/status/", training.run_status, name="run_status"),

@@ -22,3 +22,12 @@ def percent(value: float | None, digits: int = 0) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:.{int(digits)}f}%"
+
+
+FLAG_NAMES = {"duplicate": "Near duplicate", "in_other_class": "Also in another class", "outlier": "Outlier",
+              "misclassified": "Misclassified"}
+
+
+@register.filter
+def flag_name(kind: str) -> str:
+    return FLAG_NAMES.get(kind, kind.replace("_", " ").capitalize())

@@ -79,6 +79,14 @@
     update();
   }
 
+  // --- Select all (review page) --------------------------------------------------------------------
+  document.querySelectorAll("[data-check-all]").forEach(function (all) {
+    var form = all.closest("form");
+    all.addEventListener("change", function () {
+      form.querySelectorAll('input[name="example"]').forEach(function (box) { box.checked = all.checked; });
+    });
+  });
+
   // --- Confirmations and copying ------------------------------------------------------------------
   document.addEventListener("submit", function (event) {
     var message = event.target.dataset && event.target.dataset.confirm;

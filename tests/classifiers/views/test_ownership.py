@@ -32,6 +32,8 @@ def urls_of(classifier: Classifier) -> list[tuple[str, str]]:
         ("post", reverse("search_cancel", args=[c, job.id])),
         ("get", reverse("search_status", args=[c, job.id])),
         ("post", reverse("photos_remove", args=[c])),
+        ("get", reverse("classifier_review", args=[c])),
+        ("post", reverse("classifier_review", args=[c])),
         ("post", reverse("train", args=[c])),
         ("get", reverse("classifier_results", args=[c])),
         ("post", reverse("version_activate", args=[c, 1])),

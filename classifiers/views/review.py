@@ -1,0 +1,53 @@
+"""Review flagged photos: biggest doubts first, keep, drop or move each one or a selection, then retrain."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from classifiers.selectors import flagged_examples
+from classifiers.services.review import examples_review
+from classifiers.views.common import owned_classifier, owned_examples
+from nanoweb.errors import ServiceError
+
+DONE = {"keep": "Kept {n} photo{s}; they will not be flagged again for the same reasons.",
+        "drop": "Dropped {n} photo{s}.",
+        "move": "Moved {n} photo{s} to “{label}”."}
+
+
+@login_required
+def review(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request, classifier_id)
+    if request.method == "POST":
+        _decide(request, classifier)
+        return redirect("classifier_review", classifier.id)
+    context = {"classifier": classifier, "tab": "review", "flagged": flagged_examples(classifier),
+               "labels": list(classifier.labels.all())}
+    return render(request, "classifiers/review.html", context)
+
+
+def _decide(request: HttpRequest, classifier) -> None:
+    # One button per photo sends "action" as "keep:<id>"; the selection's buttons send a bare action.
+    action, _, one = request.POST.get("action", "").partition(":")
+    examples = owned_examples(classifier, [one] if one else request.POST.getlist("example"))
+    if not examples:
+        messages.error(request, "Tick the photos to decide on first.")
+        return
+    label = None
+    if action == "move":
+        wanted = request.POST.get(f"label-{one}" if one else "label", "")
+        label = next((item for item in classifier.labels.all() if str(item.id) == wanted), None)
+    try:
+        done, skipped = examples_review(examples=examples, action=action, label=label)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return
+    if done:
+        messages.success(request, DONE[action].format(n=done, s="s" if done != 1 else "",
+                                                      label=label.name if label else ""))
+    for reason in skipped:
+        messages.error(request, reason)
