@@ -313,3 +313,5 @@ DUCKDUCKGO_URL = envurl("NANOWEB_DUCKDUCKGO_URL", "https://duckduckgo.com", sche
 BING_URL = envurl("NANOWEB_BING_URL", "https://www.bing.com", schemes=("http", "https"))
 # A running search job whose heartbeat is older than this was orphaned by a dead worker.
 SEARCH_JOB_STALE_SECONDS = envint("NANOWEB_SEARCH_JOB_STALE_SECONDS", 300, minimum=30)
+# ddgs's HTTP client logs every response at INFO; only its warnings are worth a line in the worker log.
+LOGGING["loggers"]["primp"] = {"level": "WARNING"}

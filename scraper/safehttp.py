@@ -150,6 +150,23 @@ class Fetched:
     content: bytes
 
 
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def is_configured_search_host(url: str) -> bool:
+    """True for a URL on the very scheme, host and port of a search endpoint the operator configured.
+
+    Pictures a search service serves from its own host are as trusted as the service: an operator who points
+    NANOWEB_COMMONS_API_URL at a mirror on a private network gets its pictures without opening every private
+    address. Only the first request gets this; a redirect from there is checked like any other.
+    """
+    endpoints = (settings.COMMONS_API_URL, settings.OPENVERSE_API_URL, settings.DUCKDUCKGO_URL, settings.BING_URL)
+    return _origin(url) in {_origin(endpoint) for endpoint in endpoints}
+
+
 def check_url(url: str) -> str:
     """The URL stripped, or FetchError in words if it is not an http(s) URL with a host."""
     url = (url or "").strip()
@@ -183,13 +200,14 @@ def fetch(
     """GET `url` within every limit above. `guarded=False` is only for operator-configured endpoints
     (the search APIs in settings), which may legitimately live on a private network."""
     url = check_url(url)
-    session = _session(guarded)
+    trusted_first_hop = is_configured_search_host(url)
     headers = {"Accept": accept, **(extra_headers or {})}
     total = timeout or settings.FETCH_TOTAL_TIMEOUT
     deadline = time.monotonic() + total
     timeouts = (settings.FETCH_CONNECT_TIMEOUT, timeout or settings.FETCH_READ_TIMEOUT)
     host = urlsplit(url).hostname or url
-    for _hop in range(settings.FETCH_MAX_REDIRECTS + 1):
+    for hop in range(settings.FETCH_MAX_REDIRECTS + 1):
+        session = _session(guarded=guarded and not (hop == 0 and trusted_first_hop))
         try:
             response = session.get(url, headers=headers, params=params, stream=True, allow_redirects=False,
                                    timeout=timeouts)

@@ -185,3 +185,24 @@ def test_allow_private_urls_lets_an_operator_fetch_from_loopback(web, settings):
     settings.ALLOW_PRIVATE_URLS = True
     url = web.file("/photo.jpg", images.photo(2))
     assert fetch(url, max_bytes=MB).content == images.photo(2)
+
+
+def test_pictures_served_by_a_configured_search_service_on_a_private_address_are_fetched(web, settings):
+    """An operator's Commons mirror on a private network: its own pictures come through, nothing else does."""
+    settings.COMMONS_API_URL = web.url("/w/api.php")
+    url = web.file("/files/photo.jpg", images.photo(3))
+    assert fetch(url, max_bytes=MB).content == images.photo(3)
+
+
+def test_a_redirect_from_a_configured_search_service_to_a_private_address_is_still_refused(web, settings):
+    settings.COMMONS_API_URL = web.url("/w/api.php")
+    secret = web.file("/secret", b"internal", "text/plain")
+    error = refused(web.redirect("/files/photo.jpg", secret))
+    assert error.code == "blocked_address"
+    assert web.hits("/secret") == 0
+    assert refused(web.redirect("/files/meta.jpg", "http://169.254.169.254/latest/")).code == "blocked_address"
+
+
+def test_another_port_on_the_same_private_host_is_not_trusted(web, settings):
+    settings.COMMONS_API_URL = f"http://127.0.0.1:{web.port + 1}/w/api.php"
+    assert refused(web.file("/files/photo.jpg", images.photo(3))).code == "blocked_address"

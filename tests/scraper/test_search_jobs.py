@@ -244,3 +244,16 @@ def test_stale_running_jobs_are_failed_in_words(dress, settings):
     job.refresh_from_db()
     assert job.status == "failed"
     assert job.error.startswith("The worker running this search stopped. The photos saved before that are kept")
+
+
+def test_a_search_against_a_private_mirror_fills_the_class_with_private_urls_still_refused(dress, web, settings):
+    settings.ALLOW_PRIVATE_URLS = False
+    fake = FakeCommons(web, photo_listings(6, evil=False) + [
+        Listing("to-loopback.jpg", url=web.redirect("/evil/loopback.jpg", web.url("/commons/files/photo-0.jpg"))),
+        Listing("to-metadata.jpg", url=web.redirect("/evil/metadata.jpg", "http://169.254.169.254/latest/")),
+    ])
+    settings.COMMONS_API_URL = fake.api_url
+    job = run(create(dress, count=10, providers=["commons"]))
+    assert dress.examples.count() == 6
+    assert job.counts["rejected"] == {"blocked_address": 2}
+    assert job.status == "succeeded" and job.error.startswith("Found 6 of the 10 photos asked for")
