@@ -23,6 +23,8 @@ class ImageHit:
     author: str = ""
     width: int | None = None
     height: int | None = None
+    # Tried when image_url answers with an HTTP error (a rendition that is missing: the original instead).
+    alternate_url: str = ""
 
 
 @dataclass(frozen=True)

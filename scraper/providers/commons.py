@@ -8,7 +8,7 @@ are read: `query.pages` as an object keyed by page id (formatversion=1, the defa
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 from bs4 import BeautifulSoup
 from django.conf import settings
@@ -59,7 +59,8 @@ def _hit(page: dict) -> ImageHit | None:
     # A TIFF scan is fine through its thumbnail, which Commons renders as JPEG.
     if mime and mime not in PHOTO_MIMES and not (mime == "image/tiff" and info.get("thumburl")):
         return None
-    image_url = info.get("thumburl") or info.get("url")
+    original, rendition = _absolute(info.get("url")), _absolute(info.get("thumburl"))
+    image_url = rendition or original
     if not image_url:
         return None
     meta = info.get("extmetadata") or {}
@@ -74,7 +75,13 @@ def _hit(page: dict) -> ImageHit | None:
         author=_text(meta, "Artist") or _text(meta, "Credit"),
         width=to_int(info.get("width")),
         height=to_int(info.get("height")),
+        alternate_url=original if rendition and original != rendition else "",
     )
+
+
+def _absolute(url: object) -> str:
+    # The API answers with absolute URLs; a mirror may answer with relative or scheme-relative ones.
+    return urljoin(settings.COMMONS_API_URL, url) if isinstance(url, str) and url else ""
 
 
 def _text(meta: dict, key: str) -> str:

@@ -44,8 +44,9 @@ class Openverse:
 
 def _hit(item: dict) -> ImageHit | None:
     image_url = item.get("url") or ""
-    if not image_url:
+    if not isinstance(image_url, str) or not image_url:
         return None
+    image_url = urljoin(settings.OPENVERSE_API_URL, image_url)
     return ImageHit(
         image_url=image_url,
         page_url=item.get("foreign_landing_url") or "",

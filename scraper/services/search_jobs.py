@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from classifiers.models import Example, Label
 from nanoweb.errors import Conflict, InvalidInput, Unavailable
-from scraper.downloader import Downloaded, download_images
+from scraper.downloader import Downloaded, download_images, fetch_image
 from scraper.models import SearchJob, empty_counts
 from scraper.providers import ImageHit, ProviderError, get_provider
 from scraper.services.examples import DuplicateImage, Provenance, example_add_normalised
@@ -186,12 +186,14 @@ class _SearchRun:
                 results.close()
 
     def keep(self, done: Downloaded, hit: ImageHit, provider: str, tally: dict) -> None:
+        if done.error is not None and done.error.code == "http_error" and hit.alternate_url:
+            done = fetch_image(hit.alternate_url)
         if done.error is not None:
             self.counts["rejected"][done.error.code] += 1
             return
         provenance = Provenance(
             provider=provider, original_name=done.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1],
-            source_url=done.url, page_url=hit.page_url, title=hit.title, license=hit.license,
+            source_url=hit.image_url, page_url=hit.page_url, title=hit.title, license=hit.license,
             license_url=hit.license_url, author=hit.author, fetched_at=timezone.now(), search_job=self.job)
         try:
             example_add_normalised(label=self.label, image=done.image, provenance=provenance)

@@ -62,8 +62,9 @@ class _Fake:
 class FakeCommons(_Fake):
     prefix = "/commons"
 
-    def __init__(self, web: FakeWeb, listings: list[Listing]) -> None:
+    def __init__(self, web: FakeWeb, listings: list[Listing], *, thumbnails_missing: bool = False) -> None:
         super().__init__(web, listings)
+        self.thumbnails_missing = thumbnails_missing  # thumburl answers 404, as a mirror without renditions
         self.api_url = web.route(f"{self.prefix}/w/api.php", self._answer(self._api))
 
     def _api(self, request: Request) -> Reply:
@@ -109,7 +110,9 @@ class FakeCommons(_Fake):
         }
         if "iiurlwidth" in q and not listing.url:
             width = int(q["iiurlwidth"])
-            info.update(thumburl=self.image_urls[listing.name] + f"?width={width}", thumbwidth=width,
+            thumb = (self.web.url(f"{self.prefix}/thumb/{width}px-{quote(listing.name)}") if self.thumbnails_missing
+                     else self.image_urls[listing.name] + f"?width={width}")
+            info.update(thumburl=thumb, thumbwidth=width,
                         thumbheight=width * listing.height // max(listing.width, 1))
         return {"pageid": 5000 + rank * 7, "ns": 6, "title": title, "index": rank + 1, "imagerepository": "local",
                 "imageinfo": [info]}

@@ -257,3 +257,12 @@ def test_a_search_against_a_private_mirror_fills_the_class_with_private_urls_sti
     assert dress.examples.count() == 6
     assert job.counts["rejected"] == {"blocked_address": 2}
     assert job.status == "succeeded" and job.error.startswith("Found 6 of the 10 photos asked for")
+
+
+def test_when_a_commons_rendition_is_missing_the_original_is_fetched_instead(dress, web, settings, loopback_allowed):
+    fake = FakeCommons(web, photo_listings(3, evil=False), thumbnails_missing=True)
+    settings.COMMONS_API_URL = fake.api_url
+    job = run(create(dress, count=3, providers=["commons"]))
+    assert job.status == "succeeded" and dress.examples.count() == 3
+    assert all("/thumb/" in e.source_url for e in dress.examples.all())  # the listed address, for "no repeats"
+    assert web.hits("/commons/files/photo-0.jpg") == 1
