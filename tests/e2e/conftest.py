@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -89,12 +89,22 @@ def publishing_to(broker_url: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def worker(live_server, isolated_data_dir):
-    """A Celery worker process on Redis, sharing the test database and this test's data folder."""
+def worker_with(live_server, isolated_data_dir):
+    """Start a Celery worker process on Redis, sharing the test database and this test's data folder,
+    with extra environment (stand-in search services); stopped at the end of the test."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker shares the test database only on PostgreSQL (DATABASE_URL=postgres://...)")
     broker = require_redis()
-    env = process_env(DATABASE_URL=database_url_of_test_db(), NANOWEB_DATA_DIR=str(isolated_data_dir),
-                      CELERY_BROKER_URL=broker, NANOWEB_TASKS_EAGER=None)
-    with publishing_to(broker), celery_worker(env) as process:
-        yield process
+    with ExitStack() as stack:
+        def start(**extra_env: str):
+            env = process_env(DATABASE_URL=database_url_of_test_db(), NANOWEB_DATA_DIR=str(isolated_data_dir),
+                              CELERY_BROKER_URL=broker, NANOWEB_TASKS_EAGER=None, **extra_env)
+            stack.enter_context(publishing_to(broker))
+            return stack.enter_context(celery_worker(env))
+
+        yield start
+
+
+@pytest.fixture
+def worker(worker_with):
+    return worker_with()
