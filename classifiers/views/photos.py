@@ -3,6 +3,7 @@ web search; remove a selection of photos."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from django import forms
@@ -24,6 +25,7 @@ from classifiers.views.reports import import_report_add
 from nanoweb.errors import ServiceError
 from scraper.models import SearchJob
 from scraper.services import (
+    ImportResult,
     examples_add_uploads,
     examples_import_page,
     examples_import_urls,
@@ -104,33 +106,36 @@ def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
 @login_required
 @require_POST
 def photos_from_urls(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
-    label = owned_label(request, classifier_id, label_id)
-    form = UrlListForm(request.POST, auto_id=label_forms(label)["urls"].auto_id)
-    if form.is_valid():
-        try:
-            result = examples_import_urls(label=label, urls=form.url_list())
-        except ServiceError as exc:
-            add_service_error(form, exc, fields={"urls": "urls", "url": "urls"})
-        else:
-            import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
-            return _back_to(label)
-    return _failed(request, label, "urls", form)
+    return _import(request, owned_label(request, classifier_id, label_id), "urls", UrlListForm,
+                   lambda label, form: examples_import_urls(label=label, urls=form.url_list()))
 
 
 @login_required
 @require_POST
 def photos_from_page(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
-    label = owned_label(request, classifier_id, label_id)
-    form = PageUrlForm(request.POST, auto_id=label_forms(label)["page"].auto_id)
+    return _import(request, owned_label(request, classifier_id, label_id), "page", PageUrlForm,
+                   lambda label, form: examples_import_page(label=label,
+                                                            page_url=form.cleaned_data["page_url"].strip()))
+
+
+# Which field of the links and page forms a scraper error's details["field"] is about.
+IMPORT_FIELDS = {"urls": "urls", "url": "page_url", "page_url": "page_url"}
+
+
+def _import(request: HttpRequest, label: Label, kind: str, form_class: type[forms.Form],
+            run: Callable[[Label, forms.Form], ImportResult]) -> HttpResponse:
+    """Photos by address: the outcome goes to the class's report; a refusal of the whole request goes
+    next to the field, with what was typed kept."""
+    form = form_class(request.POST, auto_id=label_forms(label)[kind].auto_id)
     if form.is_valid():
         try:
-            result = examples_import_page(label=label, page_url=form.cleaned_data["page_url"].strip())
+            result = run(label, form)
         except ServiceError as exc:
-            add_service_error(form, exc, fields={"url": "page_url", "page_url": "page_url"})
+            add_service_error(form, exc, fields=IMPORT_FIELDS)
         else:
             import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
             return _back_to(label)
-    return _failed(request, label, "page", form)
+    return _failed(request, label, kind, form)
 
 
 @login_required

@@ -176,7 +176,6 @@
 
   document.querySelectorAll("form[data-upload]").forEach(function (form) {
     var input = form.querySelector('input[type="file"]');
-    form.classList.add("js");
     input.addEventListener("change", function () {
       if (input.files.length) upload(form, Array.prototype.slice.call(input.files));
     });
@@ -185,16 +184,6 @@
       if (input.files.length) upload(form, Array.prototype.slice.call(input.files));
       else input.click();
     });
-    ["dragenter", "dragover"].forEach(function (name) {
-      form.addEventListener(name, function (event) { event.preventDefault(); form.classList.add("over"); });
-    });
-    ["dragleave", "drop"].forEach(function (name) {
-      form.addEventListener(name, function () { form.classList.remove("over"); });
-    });
-    form.addEventListener("drop", function (event) {
-      event.preventDefault();
-      var files = Array.prototype.slice.call(event.dataTransfer.files || []);
-      if (files.length) upload(form, files);
-    });
+    window.NanoWeb.dropTarget(form, function (files) { upload(form, files); });
   });
 })();

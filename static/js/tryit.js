@@ -89,18 +89,8 @@
       }
     });
     if (file) {
-      form.classList.add("js");
       file.addEventListener("change", function () { if (file.files.length) sendFile(form, file.files[0]); });
-      ["dragenter", "dragover"].forEach(function (name) {
-        form.addEventListener(name, function (event) { event.preventDefault(); form.classList.add("over"); });
-      });
-      ["dragleave", "drop"].forEach(function (name) {
-        form.addEventListener(name, function () { form.classList.remove("over"); });
-      });
-      form.addEventListener("drop", function (event) {
-        event.preventDefault();
-        if (event.dataTransfer.files.length) sendFile(form, event.dataTransfer.files[0]);
-      });
+      window.NanoWeb.dropTarget(form, function (files) { sendFile(form, files[0]); });
     }
   });
 })();

@@ -63,7 +63,10 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=ARTIFACTS / f"{name}-desktop.png", full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=ARTIFACTS / f"{name}-phone.png", full_page=True)
+    # A phone-width page that scrolls sideways hides part of itself; wide tables scroll inside their box.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     page.set_viewport_size(size)
+    assert overflow <= 0, f"{name}: at phone width the page is {overflow}px wider than the screen"
 
 
 @contextmanager

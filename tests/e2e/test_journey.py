@@ -72,13 +72,14 @@ def test_a_newcomer_goes_from_sign_up_to_a_right_answer(page, worker, tmp_path):
     expect(page.locator(".state")).to_have_text("Ready to train")
     screenshot(page, "06-photos")
 
-    # A photo's details: where it came from.
-    page.locator(f"#class-{hat.id} [data-photo]").first.click()
+    # A photo's details, where it came from, with the keyboard alone.
+    page.locator(f"#class-{hat.id} [data-photo]").first.focus()
+    page.keyboard.press("Enter")
     dialog = page.locator("#photo-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("your upload")
     screenshot(page, "07-photo-details")
-    dialog.get_by_role("button", name="Close").click()
+    page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
     page.get_by_role("button", name="Train", exact=True).click()
