@@ -73,13 +73,13 @@ def test_flagged_photos_are_kept_dropped_or_moved_on_the_review_screen(page):
     user = get_user_model().objects.get(username="reviewer")
     classifier = classifier_create(owner=user, name="Hats and shoes", label_names=["hat", "shoes"])
     hat, shoes = classifier.labels.get(name="hat"), classifier.labels.get(name="shoes")
-    examples_add_uploads(label=hat, files=uploads([f"hat-{n:04d}.jpg" for n in range(20, 26)]))
+    examples_add_uploads(label=hat, files=uploads([f"hat-{n:04d}.jpg" for n in range(21, 27)]))
     # A shoe among the hats, and a hat that is also in "shoes": the flags the engine would raise.
     stray = examples_add_uploads(label=hat, files=uploads(["shoes-0030.jpg"])).added[0]
     stray.flags = {"outlier": "far from the other photos of “hat”; closer to “shoes”"}
     stray.save()
-    examples_add_uploads(label=shoes, files=uploads(["hat-0020.jpg", "shoes-0020.jpg", "shoes-0021.jpg"]))
-    doubtful = hat.examples.filter(original_name="hat-0021.jpg").get()
+    examples_add_uploads(label=shoes, files=uploads(["hat-0021.jpg", "shoes-0020.jpg", "shoes-0021.jpg"]))
+    doubtful = hat.examples.filter(original_name="hat-0022.jpg").get()
     doubtful.flags = {"misclassified": "taken for “shoes” (61%) when tested"}
     doubtful.save()
 

@@ -46,7 +46,7 @@ def hats_and_shoes(ada) -> Classifier:
     """Ada's classifier with two classes and three real photos each."""
     classifier = classifier_create(owner=ada[0], name="Hats or shoes", label_names=["hat", "shoes"])
     hat, shoes = classifier.labels.order_by("name")
-    examples_add_uploads(label=hat, files=[photo_upload(f"hat-00{i}.jpg") for i in (20, 21, 22)])
+    examples_add_uploads(label=hat, files=[photo_upload(f"hat-00{i}.jpg") for i in (21, 22, 23)])
     examples_add_uploads(label=shoes, files=[photo_upload(f"shoes-00{i}.jpg") for i in (20, 21, 22)])
     assert Example.objects.filter(label__classifier=classifier).count() == 6
     return classifier

@@ -35,8 +35,8 @@ def test_the_page_shows_each_class_with_its_count_and_thumbnails(ada, hats_and_s
 
 def test_a_non_image_among_good_uploads_is_refused_with_its_reason_and_the_good_ones_are_kept(ada, hats_and_shoes):
     hat = hats_and_shoes.labels.get(name="hat")
-    files = [photo_upload("hat-0023.jpg"), SimpleUploadedFile("notes.txt", b"just some words, not a photo"),
-             photo_upload("hat-0024.jpg")]
+    files = [photo_upload("hat-0024.jpg"), SimpleUploadedFile("notes.txt", b"just some words, not a photo"),
+             photo_upload("hat-0025.jpg")]
     response = ada[1].post(reverse("photos_upload", args=[hats_and_shoes.id, hat.id]), {"files": files}, follow=True)
     page = text_of(response)
     assert hat.examples.count() == 5
@@ -52,7 +52,7 @@ def test_the_upload_script_gets_what_was_added_and_refused_as_json(ada, hats_and
     hat = hats_and_shoes.labels.get(name="hat")
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("a/hat-0025.jpg", photo("hat-0025.jpg"))
+        zf.writestr("a/hat-0026.jpg", photo("hat-0026.jpg"))
         zf.writestr("a/readme.txt", "not a photo")
     response = ada[1].post(reverse("photos_upload", args=[hats_and_shoes.id, hat.id]),
                            {"files": [SimpleUploadedFile("hats.zip", archive.getvalue())]},
