@@ -93,7 +93,8 @@ def _api_exception(exc: exceptions.APIException) -> Response:
     if isinstance(exc, exceptions.Throttled):
         wait = int(exc.wait or 1)
         headers["Retry-After"] = str(wait)
-        message = f"Too many requests. Try again in {wait} second{'s' if wait != 1 else ''}."
+        if str(exc.detail).startswith("Request was throttled"):  # DRF's words: say it plainly instead
+            message = f"Too many requests. Try again in {wait} second{'s' if wait != 1 else ''}."
         details = {"retry_after": wait}
     elif isinstance(exc, exceptions.NotAuthenticated):
         message = "Send an API key: 'Authorization: Bearer <key>'. Make one with POST /api/v1/auth/keys/."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
@@ -16,6 +17,7 @@ from classifiers.api.schema import errors
 from classifiers.api.serializers import ApiKeyCreatedSerializer, ApiKeySerializer, KeyCreateSerializer
 from classifiers.api.throttles import ApiRateThrottle, KeyCreateRateThrottle
 from nanoweb.api_auth import api_key_create, api_key_revoke, api_keys_active
+from nanoweb.login_throttle import login_failure_record, login_failures_clear, login_is_blocked
 
 
 class KeyListCreate(generics.ListAPIView):
@@ -65,9 +67,19 @@ class KeyListCreate(generics.ListAPIView):
                 raise exceptions.ValidationError(
                     {"password" if data.get("username") else "username": ["Send both username and password."]}
                 )
+            # The same failure counter as the log-in page, so guesses cannot be split between the two.
+            if login_is_blocked(request._request, data["username"]):
+                minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+                blocked = exceptions.Throttled(
+                    detail=f"Too many failed attempts for this account from your address. Wait {minutes} minutes."
+                )
+                blocked.wait = settings.LOGIN_FAILURE_WINDOW_SECONDS  # set after, so DRF adds no sentence of its own
+                raise blocked
             user = authenticate(request._request, username=data["username"], password=data["password"])
             if user is None:
+                login_failure_record(request._request, data["username"])
                 raise exceptions.AuthenticationFailed("Wrong username or password.")
+            login_failures_clear(request._request, data["username"])
             return user
         # Only a browser session may skip the password: a leaked key must not be able to mint more keys.
         if request.user.is_authenticated and isinstance(request.successful_authenticator, SessionAuthentication):

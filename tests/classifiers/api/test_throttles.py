@@ -43,3 +43,23 @@ def test_making_keys_by_password_is_limited_more_tightly_per_address(ada, settin
     right = guesser.post("/api/v1/auth/keys/", {"username": "ada", "password": PASSWORD}, format="json")
     assert right.status_code == 429
     assert ApiKey.objects.filter(user=ada.user).count() == 1
+
+
+def test_failed_passwords_count_with_the_login_page_and_block_the_account_from_that_address(ada, client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 900
+    settings.API_KEY_CREATE_RATE = "100/min"
+    for n in range(2):
+        client.post("/login/", {"username": "ada", "password": f"page-guess-{n}"})
+    guesser = APIClient()
+    assert (
+        guesser.post("/api/v1/auth/keys/", {"username": "ada", "password": "api-guess"}, format="json").status_code
+        == 401
+    )
+    blocked = guesser.post("/api/v1/auth/keys/", {"username": "ada", "password": PASSWORD}, format="json")
+    assert blocked.status_code == 429
+    assert blocked.json()["error"]["message"] == (
+        "Too many failed attempts for this account from your address. Wait 15 minutes."
+    )
+    assert int(blocked["Retry-After"]) == settings.LOGIN_FAILURE_WINDOW_SECONDS
+    assert ApiKey.objects.filter(user=ada.user).count() == 1
