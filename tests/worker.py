@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -73,11 +74,56 @@ def celery_worker(env: dict[str, str], *, concurrency: int = 1, ready_timeout: f
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
+        reader.join(timeout=5)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, a grace period for a clean shutdown, then SIGKILL."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def web_server(env: dict[str, str], *, workers: int = 1, ready_timeout: float = 60) -> Iterator[str]:
+    """gunicorn serving NanoWeb on a free loopback port, as `make run` starts it; yields the base URL."""
+    import requests
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "nanoweb.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--threads", "4", "--timeout", "120"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + ready_timeout
+    while True:
+        try:
+            if requests.get(f"{base}/health/", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("gunicorn did not start:\n" + "".join(output[-60:]))
+        time.sleep(0.2)
+    process.output = output  # type: ignore[attr-defined]
+    try:
+        yield base
+    finally:
+        stop(process)
         reader.join(timeout=5)
