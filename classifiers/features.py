@@ -1,0 +1,79 @@
+"""The feature cache: each example is embedded once per backbone (ExampleFeature) and reused by every run.
+
+A training run asks for the features of its examples; only those with no stored features for this
+backbone (and this set of views) go through the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+
+from classifiers.ml.extract import OnnxExtractor, onnx_extractor
+from classifiers.ml.preprocess import VIEWS
+from classifiers.models import Example, ExampleFeature
+
+
+@dataclass
+class CachedFeatures:
+    features: dict  # example id → float32 [views, dim]
+    embedded: int = 0  # how many went through the network in this call
+    unreadable: dict = field(default_factory=dict)  # example id → reason
+
+
+def extractor_for(backbone: str) -> OnnxExtractor:
+    return onnx_extractor(
+        backbone,
+        cache_dir=settings.FEATURE_CACHE_DIR,
+        threads=settings.ENGINE_THREADS,
+        max_pixels=settings.IMAGE_MAX_PIXELS,
+    )
+
+
+def _reader(example: Example) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with example.image.open("rb") as handle:
+            return handle.read()
+
+    return read
+
+
+def features_for(
+    examples: Sequence[Example], *, backbone: str, on_progress: Callable[[int, int], None] | None = None
+) -> CachedFeatures:
+    ids = [example.id for example in examples]
+    stored = {
+        row.example_id: np.frombuffer(bytes(row.vectors), dtype=np.float32).reshape(row.views, row.dim)
+        for row in ExampleFeature.objects.filter(example_id__in=ids, backbone=backbone, views=len(VIEWS))
+    }
+    missing = [example for example in examples if example.id not in stored]
+    result = CachedFeatures(features=stored)
+    if not missing:
+        return result
+    # Rows from an older set of views are replaced below.
+    ExampleFeature.objects.filter(example__in=missing, backbone=backbone).delete()
+    embedded = extractor_for(backbone).embed([_reader(e) for e in missing], views=VIEWS, on_progress=on_progress)
+    rows = []
+    for position, example in enumerate(missing):
+        vectors = embedded.features[position]
+        if vectors is None:
+            result.unreadable[example.id] = embedded.errors.get(position, "could not be read")
+            continue
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        result.features[example.id] = vectors
+        rows.append(
+            ExampleFeature(
+                example=example,
+                backbone=backbone,
+                views=vectors.shape[0],
+                dim=vectors.shape[1],
+                vectors=vectors.tobytes(),
+            )
+        )
+    # Another run may have embedded the same photos meanwhile: the unique constraint keeps one row each.
+    ExampleFeature.objects.bulk_create(rows, ignore_conflicts=True)
+    result.embedded = len(rows)
+    return result

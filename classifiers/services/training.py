@@ -1,0 +1,319 @@
+"""Training runs and model versions: queue a run, execute it in a worker, switch the active version.
+
+A run goes queued → running → succeeded | failed. The worker claims the row with a conditional UPDATE,
+so a task delivered twice trains once; a running row whose heartbeat went stale (its worker died) can be
+claimed again. A failed run never touches the classifier's active version.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from classifiers.features import features_for
+from classifiers.ml import artifacts
+from classifiers.ml.training import NotEnoughData, check_enough, train
+from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+from classifiers.open_licences import is_open_licence
+from nanoweb.errors import Conflict, InvalidInput, NotFound, Unavailable
+
+log = logging.getLogger(__name__)
+
+Status = TrainingRun.Status
+# A running row whose heartbeat is older than this was left by a dead worker and may be claimed again.
+STALE_AFTER = timedelta(seconds=getattr(settings, "TRAINING_STALE_SECONDS", 300))
+HEARTBEAT_EVERY = 1.0  # seconds between progress writes
+FLAG_KINDS = ("outlier", "misclassified")
+
+
+class TransientError(Exception):
+    """Worth retrying (database or storage briefly unavailable); the run goes back to the queue."""
+
+
+# --- what a run trains on -------------------------------------------------------------------------------
+
+
+def _labels(classifier: Classifier) -> list[Label]:
+    return list(classifier.labels.order_by("created_at", "name"))
+
+
+def _training_examples(classifier: Classifier) -> tuple[list[Example], dict]:
+    """The examples a run uses, and what was left out and why (open-licence filter)."""
+    examples = list(Example.objects.filter(label__classifier=classifier).select_related("label").order_by("created_at"))
+    excluded: dict = {"count": 0, "reasons": {}}
+    if classifier.open_licenses_only:
+        kept = []
+        for example in examples:
+            reason = (
+                None
+                if is_open_licence(example.license)
+                else (
+                    "no licence recorded" if not example.license.strip() else f"licence {example.license!r} is not open"
+                )
+            )
+            if reason:
+                excluded["count"] += 1
+                excluded["reasons"][reason] = excluded["reasons"].get(reason, 0) + 1
+            else:
+                kept.append(example)
+        examples = kept
+        excluded["rule"] = "only photos under public domain, CC0, CC BY or CC BY-SA (open licences only is on)"
+    return examples, excluded
+
+
+def _check_trainable(labels: list[Label], examples: list[Example], excluded: dict) -> None:
+    index = {label.id: i for i, label in enumerate(labels)}
+    y = np.array([index[e.label_id] for e in examples], dtype=np.int64)
+    try:
+        check_enough(y, [label.name for label in labels])
+    except NotEnoughData as exc:
+        note = ""
+        if excluded.get("count"):
+            note = (
+                f" ({excluded['count']} photos without an open licence were left out because open licences only is on.)"
+            )
+        raise InvalidInput(str(exc) + note, details={"field": "examples"}) from None
+
+
+# --- queueing -------------------------------------------------------------------------------------------
+
+
+def training_run_create(*, classifier: Classifier) -> TrainingRun:
+    """Queue a training run after checking there is enough to train on; the task is sent on commit."""
+    labels = _labels(classifier)
+    examples, excluded = _training_examples(classifier)
+    _check_trainable(labels, examples, excluded)
+    if TrainingRun.objects.filter(classifier=classifier, status__in=TrainingRun.ACTIVE_STATUSES).exists():
+        raise Conflict("This classifier is already training; wait for that run to finish.")
+    try:
+        with transaction.atomic():
+            run = TrainingRun.objects.create(classifier=classifier, stage="queued")
+    except IntegrityError:  # the partial unique constraint: another request queued one just now
+        raise Conflict("This classifier is already training; wait for that run to finish.") from None
+    transaction.on_commit(lambda: _send(run.id))
+    return run
+
+
+def _send(run_id: uuid.UUID) -> None:
+    """Hand the run to the queue, or take the row back and say so: no run waits for a task never sent."""
+    from classifiers.tasks import train_classifier
+
+    try:
+        train_classifier.apply_async(args=[str(run_id)], retry=False)
+    except Exception as exc:  # kombu/redis raise many kinds; all mean "not queued"
+        log.warning("could not queue training run %s: %s", run_id, exc)
+        TrainingRun.objects.filter(id=run_id, status=Status.QUEUED).delete()
+        raise Unavailable(
+            "The training queue cannot be reached right now, so nothing was started. Try again in a minute."
+        ) from None
+
+
+# --- executing ------------------------------------------------------------------------------------------
+
+
+def _claim(run_id: uuid.UUID | str) -> TrainingRun | None:
+    now = timezone.now()
+    claimed = TrainingRun.objects.filter(id=run_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, stage="starting"
+    )
+    if not claimed:
+        # A worker that died mid-run leaves a RUNNING row with an old heartbeat: take it over.
+        claimed = TrainingRun.objects.filter(
+            Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True), id=run_id, status=Status.RUNNING
+        ).update(heartbeat_at=now, attempts=F("attempts") + 1, stage="restarting after a lost worker")
+    if not claimed:
+        return None
+    return TrainingRun.objects.select_related("classifier").get(id=run_id)
+
+
+class _Reporter:
+    """Progress, stage text and heartbeat on the row, written at most once a second."""
+
+    def __init__(self, run: TrainingRun) -> None:
+        self.run_id = run.id
+        self.last = 0.0
+
+    def __call__(self, stage: str, progress: float, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < HEARTBEAT_EVERY:
+            return
+        self.last = now
+        TrainingRun.objects.filter(id=self.run_id, status=Status.RUNNING).update(
+            stage=stage[:200], progress=round(min(max(progress, 0.0), 1.0), 3), heartbeat_at=timezone.now()
+        )
+
+
+def training_run_execute(*, run_id: uuid.UUID | str) -> TrainingRun | None:
+    """Run a queued training run to the end. Returns None when the run is not ours to run (done already,
+    or another worker has it). Raises TransientError after putting the run back in the queue."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    try:
+        _execute(run, _Reporter(run))
+    except TransientError:
+        TrainingRun.objects.filter(id=run.id, status=Status.RUNNING).update(
+            status=Status.QUEUED, stage="waiting to retry"
+        )
+        raise
+    except (DatabaseError, OSError) as exc:
+        TrainingRun.objects.filter(id=run.id, status=Status.RUNNING).update(
+            status=Status.QUEUED, stage="waiting to retry"
+        )
+        raise TransientError(str(exc)) from exc
+    except Exception as exc:
+        log.exception("training run %s failed", run.id)
+        _fail(run, _in_words(exc))
+    run.refresh_from_db()
+    return run
+
+
+def _in_words(exc: Exception) -> str:
+    if isinstance(exc, (NotEnoughData, InvalidInput)):
+        return str(exc)
+    return (
+        f"Training stopped because of an internal error ({type(exc).__name__}: {exc}). "
+        "The previous version is still active."
+    )
+
+
+def _fail(run: TrainingRun, message: str) -> None:
+    TrainingRun.objects.filter(id=run.id).update(
+        status=Status.FAILED, error=message, finished_at=timezone.now(), stage="failed"
+    )
+
+
+def _execute(run: TrainingRun, report: _Reporter) -> None:
+    classifier = run.classifier
+    labels = _labels(classifier)
+    examples, excluded = _training_examples(classifier)
+    _check_trainable(labels, examples, excluded)
+
+    report(f"embedding 0/{len(examples)}", 0.02, force=True)
+    cached = features_for(
+        examples,
+        backbone=classifier.backbone,
+        on_progress=lambda done, total: report(f"embedding {done}/{total}", 0.02 + 0.68 * done / max(total, 1)),
+    )
+    if cached.unreadable:
+        excluded["unreadable"] = {
+            "count": len(cached.unreadable),
+            "examples": [{"example_id": str(i), "reason": r} for i, r in list(cached.unreadable.items())[:50]],
+        }
+        examples = [e for e in examples if e.id not in cached.unreadable]
+        _check_trainable(labels, examples, excluded)
+
+    index = {label.id: i for i, label in enumerate(labels)}
+    y = np.array([index[e.label_id] for e in examples], dtype=np.int64)
+    features = np.stack([cached.features[e.id] for e in examples])
+    result = train(
+        features,
+        y,
+        [label.name for label in labels],
+        seed=0,
+        progress=lambda stage, fraction: report(stage, 0.7 + 0.25 * fraction, force=True),
+    )
+
+    metrics = dict(result.metrics)
+    metrics["misclassified"] = [
+        {
+            "example_id": str(examples[m["row"]].id),
+            "label": m["label"],
+            "predicted": m["predicted"],
+            "confidence": m["confidence"],
+        }
+        for m in metrics.get("misclassified", [])
+    ]
+    metrics["excluded"] = excluded
+    metrics["embedded"] = {
+        "new": cached.embedded,
+        "from_cache": len(examples) - cached.embedded + len(cached.unreadable),
+    }
+    metrics["backbone"] = classifier.backbone
+
+    report("saving the model", 0.96, force=True)
+    folder_name = f"{classifier.id}/{run.id}"
+    folder = Path(settings.ARTIFACTS_DIR) / folder_name
+    if not folder.exists():  # a re-claimed run may have written it before its worker died
+        artifacts.save(
+            result.model,
+            folder,
+            backbone=classifier.backbone,
+            metrics=metrics,
+            extra={"label_ids": [str(label.id) for label in labels]},
+        )
+    with transaction.atomic():
+        locked = Classifier.objects.select_for_update().get(id=classifier.id)
+        number = (locked.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+        version = ModelVersion.objects.create(
+            classifier=locked,
+            number=number,
+            artifact=folder_name,
+            backbone=classifier.backbone,
+            labels=[{"id": str(label.id), "name": label.name} for label in labels],
+            metrics=metrics,
+        )
+        locked.active_version = version
+        locked.save(update_fields=["active_version", "updated_at"])
+        TrainingRun.objects.filter(id=run.id).update(
+            status=Status.SUCCEEDED,
+            progress=1.0,
+            stage="done",
+            metrics=metrics,
+            version=version,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            error="",
+        )
+    _write_flags(examples, result.flags)
+
+
+def _write_flags(examples: list[Example], flags: dict[int, dict[str, str]]) -> None:
+    """Replace this run's kinds of flags on every photo it trained on, skipping flags a person dismissed."""
+    changed = []
+    for row, example in enumerate(examples):
+        current = {k: v for k, v in (example.flags or {}).items() if k not in FLAG_KINDS}
+        dismissed = set(example.dismissed_flags or [])
+        for kind, reason in flags.get(row, {}).items():
+            if kind not in dismissed:
+                current[kind] = reason
+        if current != (example.flags or {}):
+            example.flags = current
+            changed.append(example)
+    Example.objects.bulk_update(changed, ["flags"], batch_size=500)
+
+
+# --- versions -------------------------------------------------------------------------------------------
+
+
+def version_activate(*, classifier: Classifier, number: int) -> ModelVersion:
+    """Make an earlier (or later) version the one that answers predictions."""
+    with transaction.atomic():
+        locked = Classifier.objects.select_for_update().get(id=classifier.id)
+        try:
+            version = locked.versions.get(number=number)
+        except ModelVersion.DoesNotExist:
+            raise NotFound(f"This classifier has no version {number}.") from None
+        locked.active_version = version
+        locked.save(update_fields=["active_version", "updated_at"])
+    classifier.active_version = version
+    return version
+
+
+def training_run_give_up(*, run_id: uuid.UUID | str, reason: str) -> None:
+    """After the last retry of a transient failure: the run fails, saying what kept going wrong."""
+    TrainingRun.objects.filter(id=run_id, status__in=TrainingRun.ACTIVE_STATUSES).update(
+        status=Status.FAILED,
+        error=f"Training kept failing for a temporary reason and was given up after several tries: {reason}",
+        finished_at=timezone.now(),
+        stage="failed",
+    )
