@@ -78,7 +78,18 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
     )
 
 
+# How the formats we read begin. A file that begins so is judged by its decoder, not by text inside it: a
+# real JPEG may carry "<html" in a comment, and re-encoding drops whatever such a comment holds.
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+def _starts_like_an_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
 def _refuse_known_non_images(data: bytes) -> None:
+    if _starts_like_an_image(data):
+        return
     head = data[:1024].lstrip().lower()
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:].lstrip()

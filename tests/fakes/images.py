@@ -61,3 +61,93 @@ def truncated_jpeg() -> bytes:
 
 def tiny_png() -> bytes:
     return pattern(1, size=(16, 16))
+
+
+# --- Pictures NanoWeb must accept and convert, and archives it must unpack carefully --------------------
+# Each is built on its own random pattern, so two of them are never near-duplicates of each other.
+
+def animated_gif(seeds: tuple[int, ...] = (61, 62, 63), size: tuple[int, int] = (160, 120)) -> bytes:
+    """Frames that are distinct pictures: a stored copy should look like the first and not the others."""
+    frames = [Image.open(io.BytesIO(pattern(seed, size=size))).convert("RGB") for seed in seeds]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return out.getvalue()
+
+
+def gif_frame(data: bytes, index: int) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.seek(index)
+    return image.convert("RGB")
+
+
+def cmyk_jpeg(seed: int = 71) -> bytes:
+    return pattern(seed, mode="CMYK", fmt="JPEG", quality=95)
+
+
+def png_16bit(seed: int = 81, size: tuple[int, int] = (160, 120)) -> bytes:
+    """Grey tones spread over 16 bits (value × 257), as scanners and medical images write them."""
+    grey = Image.open(io.BytesIO(pattern(seed, size=size))).convert("L")
+    wide = Image.new("I;16", size)
+    wide.putdata([value * 257 for value in grey.getdata()])
+    out = io.BytesIO()
+    wide.save(out, "PNG")
+    return out.getvalue()
+
+
+def png_with_alpha(seed: int = 91, size: tuple[int, int] = (160, 120)) -> bytes:
+    """The left half fully transparent, the right half an opaque picture."""
+    picture = Image.open(io.BytesIO(pattern(seed, size=size))).convert("RGBA")
+    alpha = Image.new("L", size, 255)
+    alpha.paste(0, (0, 0, size[0] // 2, size[1]))
+    picture.putalpha(alpha)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def exif_rotated_jpeg(seed: int = 101) -> bytes:
+    """Stored sideways (240 wide, 160 tall) with EXIF orientation 6, "rotate 90° clockwise to view".
+    The left third is pure red, so upright the picture is 160 wide, 240 tall, with red across the top."""
+    sideways = Image.open(io.BytesIO(pattern(seed, size=(240, 160)))).convert("RGB")
+    sideways.paste((255, 0, 0), (0, 0, 80, 160))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    sideways.save(out, "JPEG", exif=exif, quality=95)
+    return out.getvalue()
+
+
+def jpeg_with_html_comment(seed: int = 111) -> bytes:
+    """A real JPEG whose comment segment carries a web page: what a polyglot upload looks like."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(pattern(seed))).convert("RGB").save(
+        out, "JPEG", comment=b"<html><body><script>alert(document.cookie)</script></body></html>")
+    return out.getvalue()
+
+
+def zip_of(members: dict[str, bytes], compression: int = 8) -> bytes:
+    """A zip holding `members` (name -> bytes); 8 is deflate, 0 stores them uncompressed."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def zip_bomb(unpacked_mb: int = 20) -> bytes:
+    """One member of zeros that deflates a thousandfold: tens of kilobytes that unpack to `unpacked_mb` MB."""
+    return zip_of({"bomb.jpg": b"\0" * (unpacked_mb * 1024 * 1024)})
+
+
+def zip_with_climbing_paths(good: bytes) -> bytes:
+    """Members named to climb out of the folder they are unpacked to, next to one ordinary photo."""
+    return zip_of({"../../etc/cron.d/evil.jpg": photo(0), "/etc/absolute.jpg": photo(1), "ok.jpg": good})
+
+
+def zip_with_many_files(count: int, good: bytes) -> bytes:
+    """`count` members: one real photo first, then one-byte files that are not pictures."""
+    members = {"00000.jpg": good}
+    members.update({f"{i:05d}.jpg": b"x" for i in range(1, count)})
+    return zip_of(members, compression=0)
