@@ -19,14 +19,13 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import include, path
 from rest_framework.test import APIClient
 
-from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
-from classifiers.services.catalog import classifier_create
+from classifiers.models import Classifier, Example, Label, TrainingRun
 from nanoweb.api_auth import api_key_create
 from nanoweb.models import ApiKey
 from scraper.models import SearchJob
-from scraper.services import examples_add_uploads
 from tests.fakes.images import photo
 from tests.urlwalk import Route, site_routes
+from tests.worlds import full_classifier
 
 pytestmark = pytest.mark.django_db
 
@@ -62,17 +61,7 @@ def bob():
 @pytest.fixture
 def world(ada) -> dict[str, object]:
     """One real object of Ada's for every kind of path parameter the site has."""
-    classifier = classifier_create(owner=ada, name=f"{MARKER} dresses", label_names=[f"{MARKER} blue", "white"])
-    label = classifier.labels.get(name=f"{MARKER} blue")
-    [example] = examples_add_uploads(label=label, files=[SimpleUploadedFile("a.jpg", photo(0))]).added
-    version = ModelVersion.objects.create(classifier=classifier, number=1, artifact="none", backbone="b",
-                                          labels=[{"id": str(label.id), "name": label.name}])
-    run = TrainingRun.objects.create(classifier=classifier, status="succeeded", version=version)
-    Classifier.objects.filter(id=classifier.id).update(active_version=version)
-    job = SearchJob.objects.create(label=label, query=MARKER, requested=10, status="succeeded")
-    key, _ = api_key_create(user=ada, name=f"{MARKER} key")
-    return {"classifier_id": classifier.id, "label_id": label.id, "example_id": example.id, "image_id": example.id,
-            "job_id": job.id, "run_id": run.id, "key_id": key.id, "number": 1, "fmt": "csv"}
+    return full_classifier(ada, name=f"{MARKER} dresses", label_names=(f"{MARKER} blue", "white"))
 
 
 def snapshot(user) -> dict:

@@ -1,0 +1,56 @@
+"""A classifier with one of everything a page can show: photos (one flagged), a running web search, a
+finished training run, an active and an older version with full metrics, an API key. Security tests fill
+every path parameter of the site from it and read every page it makes appear."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from classifiers.models import Classifier, ModelVersion, TrainingRun
+from classifiers.services.catalog import classifier_create
+from nanoweb.api_auth import api_key_create
+from scraper.models import SearchJob
+from scraper.services import examples_add_uploads
+from tests.fakes.images import photo
+
+
+def metrics_naming(first: str, second: str, *, wrong_example_id: str) -> dict:
+    """Metrics in the shape the training engine records, naming the two classes everywhere it can."""
+    return {
+        "accuracy": 0.75,
+        "evaluation": "4-fold cross-validation over 4 photos.",
+        "per_label": {first: {"precision": 1.0, "recall": 0.5, "support": 2},
+                      second: {"precision": 0.67, "recall": 1.0, "support": 2}},
+        "confusion": {"labels": [first, second], "matrix": [[1, 1], [0, 2]]},
+        "learning_curve": {"points": [{"fraction": 0.5, "n": 2, "accuracy": 0.5},
+                                      {"fraction": 1.0, "n": 4, "accuracy": 0.75}],
+                           "recommendation": "Accuracy is still rising: more photos will help."},
+        "misclassified": [{"example_id": wrong_example_id, "label": first, "predicted": second, "confidence": 0.6}],
+    }
+
+
+def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_name: str = "photo.jpg") -> dict:
+    """Build it for `owner`; returns a real object for every kind of path parameter the site has."""
+    classifier = classifier_create(owner=owner, name=name, label_names=list(label_names))
+    first = classifier.labels.get(name=label_names[0])
+    second = classifier.labels.get(name=label_names[1])
+    examples = examples_add_uploads(label=first, files=[
+        SimpleUploadedFile(photo_name, photo(0)), SimpleUploadedFile(f"2-{photo_name}", photo(1))]).added
+    examples += examples_add_uploads(label=second, files=[
+        SimpleUploadedFile(photo_name, photo(2)), SimpleUploadedFile(f"2-{photo_name}", photo(3))]).added
+    flagged = examples[0]
+    flagged.flags = {"outlier": f"far from the other photos of “{first.name}”"}
+    flagged.save(update_fields=["flags"])
+    metrics = metrics_naming(first.name, second.name, wrong_example_id=str(flagged.id))
+    labels = [{"id": str(label.id), "name": label.name} for label in (first, second)]
+    older = ModelVersion.objects.create(classifier=classifier, number=1, artifact="none", backbone="b",
+                                        labels=labels, metrics={**metrics, "accuracy": 0.5})
+    active = ModelVersion.objects.create(classifier=classifier, number=2, artifact="none", backbone="b",
+                                         labels=labels, metrics=metrics)
+    run = TrainingRun.objects.create(classifier=classifier, status="succeeded", version=active, metrics=metrics,
+                                     progress=1.0)
+    Classifier.objects.filter(id=classifier.id).update(active_version=active)
+    job = SearchJob.objects.create(label=first, query=first.name, requested=10, status="running")
+    key, _ = api_key_create(user=owner, name=f"{name} key")
+    return {"classifier_id": classifier.id, "label_id": first.id, "example_id": flagged.id, "image_id": flagged.id,
+            "job_id": job.id, "run_id": run.id, "key_id": key.id, "number": older.number, "fmt": "csv"}
