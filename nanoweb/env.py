@@ -80,5 +80,7 @@ def envrate(name: str, default: str) -> str:
     value = os.environ.get(name, default).strip()
     count, _, period = value.partition("/")
     if not count.strip().isdigit() or int(count) < 1 or period.strip().lower() not in _RATE_PERIODS:
-        raise ImproperlyConfigured(f"{name} must look like 120/min (a count, then /s, /min, /hour or /day); got {value!r}")
+        raise ImproperlyConfigured(
+            f"{name} must look like 120/min (a count, then /s, /min, /hour or /day); got {value!r}"
+        )
     return f"{int(count)}/{period.strip().lower()}"

@@ -217,12 +217,24 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("NANOWEB_TASK_TIME_LIMIT must be greater than NANOWEB_TASK_SOFT_TIME_LIMIT")
 CELERY_TASK_ALWAYS_EAGER = envbool("NANOWEB_TASKS_EAGER", False)
 CELERY_WORKER_CONCURRENCY = envint("NANOWEB_WORKER_CONCURRENCY", 2, minimum=1)
+# Running rows refresh heartbeat_at this often; one silent for TRAINING_STALE_SECONDS lost its worker, and
+# every worker looks for such rows every RECOVERY_SECONDS (nanoweb/recovery.py).
+HEARTBEAT_SECONDS = envint("NANOWEB_HEARTBEAT_SECONDS", 10, minimum=1)
+TRAINING_STALE_SECONDS = envint("NANOWEB_TRAINING_STALE_SECONDS", 120, minimum=2)
+TRAINING_MAX_ATTEMPTS = envint("NANOWEB_TRAINING_MAX_ATTEMPTS", 3, minimum=1)
+RECOVERY_SECONDS = envint("NANOWEB_RECOVERY_SECONDS", 30, minimum=1)
+if TRAINING_STALE_SECONDS <= HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("NANOWEB_TRAINING_STALE_SECONDS must be greater than NANOWEB_HEARTBEAT_SECONDS")
 
 # --- Engine and scraper -------------------------------------------------------------------------------
 DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
 ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)
-COMMONS_API_URL = envurl("NANOWEB_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php", schemes=("http", "https"))
-OPENVERSE_API_URL = envurl("NANOWEB_OPENVERSE_API_URL", "https://api.openverse.org/v1/", schemes=("http", "https"))
+COMMONS_API_URL = envurl(
+    "NANOWEB_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php", schemes=("http", "https")
+)
+OPENVERSE_API_URL = envurl(
+    "NANOWEB_OPENVERSE_API_URL", "https://api.openverse.org/v1/", schemes=("http", "https")
+)
 SEARCH_PROVIDER_NAMES = {"duckduckgo", "bing", "commons", "openverse"}
 SEARCH_PROVIDERS = envchoices(
     "NANOWEB_SEARCH_PROVIDERS", ["duckduckgo", "bing", "commons", "openverse"], SEARCH_PROVIDER_NAMES
@@ -312,6 +324,6 @@ SEARCH_MAX_PAGES = envint("NANOWEB_SEARCH_MAX_PAGES", 10, minimum=1)
 DUCKDUCKGO_URL = envurl("NANOWEB_DUCKDUCKGO_URL", "https://duckduckgo.com", schemes=("http", "https"))
 BING_URL = envurl("NANOWEB_BING_URL", "https://www.bing.com", schemes=("http", "https"))
 # A running search job whose heartbeat is older than this was orphaned by a dead worker.
-SEARCH_JOB_STALE_SECONDS = envint("NANOWEB_SEARCH_JOB_STALE_SECONDS", 300, minimum=30)
+SEARCH_JOB_STALE_SECONDS = envint("NANOWEB_SEARCH_JOB_STALE_SECONDS", 300, minimum=2)
 # ddgs's HTTP client logs every response at INFO; only its warnings are worth a line in the worker log.
 LOGGING["loggers"]["primp"] = {"level": "WARNING"}

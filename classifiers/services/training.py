@@ -25,12 +25,13 @@ from classifiers.ml.training import NotEnoughData, check_enough, train
 from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
 from classifiers.open_licences import is_open_licence
 from nanoweb.errors import Conflict, InvalidInput, NotFound, Unavailable
+from nanoweb.heartbeat import heartbeat
 
 log = logging.getLogger(__name__)
 
 Status = TrainingRun.Status
 # A running row whose heartbeat is older than this was left by a dead worker and may be claimed again.
-STALE_AFTER = timedelta(seconds=getattr(settings, "TRAINING_STALE_SECONDS", 300))
+STALE_AFTER = timedelta(seconds=settings.TRAINING_STALE_SECONDS)
 HEARTBEAT_EVERY = 1.0  # seconds between progress writes
 FLAG_KINDS = ("outlier", "misclassified")
 
@@ -103,12 +104,17 @@ def training_run_create(*, classifier: Classifier) -> TrainingRun:
     return run
 
 
-def _send(run_id: uuid.UUID) -> None:
-    """Hand the run to the queue, or take the row back and say so: no run waits for a task never sent."""
+def send_training_task(run_id: uuid.UUID | str) -> None:
+    """Put the run's task on the queue; raises whatever the broker raises when it cannot be reached."""
     from classifiers.tasks import train_classifier
 
+    train_classifier.apply_async(args=[str(run_id)], retry=False)
+
+
+def _send(run_id: uuid.UUID) -> None:
+    """Hand the run to the queue, or take the row back and say so: no run waits for a task never sent."""
     try:
-        train_classifier.apply_async(args=[str(run_id)], retry=False)
+        send_training_task(run_id)
     except Exception as exc:  # kombu/redis raise many kinds; all mean "not queued"
         log.warning("could not queue training run %s: %s", run_id, exc)
         TrainingRun.objects.filter(id=run_id, status=Status.QUEUED).delete()
@@ -159,7 +165,8 @@ def training_run_execute(*, run_id: uuid.UUID | str) -> TrainingRun | None:
     if run is None:
         return None
     try:
-        _execute(run, _Reporter(run))
+        with heartbeat(TrainingRun, run.id):
+            _execute(run, _Reporter(run))
     except TransientError:
         TrainingRun.objects.filter(id=run.id, status=Status.RUNNING).update(
             status=Status.QUEUED, stage="waiting to retry"

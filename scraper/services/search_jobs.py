@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from classifiers.models import Example, Label
 from nanoweb.errors import Conflict, InvalidInput, Unavailable
+from nanoweb.heartbeat import heartbeat
 from scraper.downloader import Downloaded, download_images, fetch_image
 from scraper.models import SearchJob, empty_counts
 from scraper.providers import ImageHit, ProviderError, get_provider
@@ -106,7 +107,8 @@ def search_job_execute(*, job_id) -> None:
         logger.info("Search job %s is not ours to run (done, cancelled or taken).", job_id)
         return
     job = SearchJob.objects.select_related("label").get(id=job_id)
-    _SearchRun(job).run()
+    with heartbeat(SearchJob, job.id):
+        _SearchRun(job).run()
 
 
 class _SearchRun:
