@@ -22,7 +22,7 @@ CANDIDATES = (
     HeadConfig(LOGISTIC, 3.0),
     HeadConfig(LOGISTIC, 10.0),
     HeadConfig(LOGISTIC, 30.0),
-    HeadConfig(MLP, 10.0, hidden=128),
+    HeadConfig(MLP, 10.0, hidden=64),
 )
 MAX_FOLDS = 5
 LEARNING_CURVE = (0.25, 0.5, 0.75, 1.0)

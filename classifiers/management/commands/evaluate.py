@@ -1,0 +1,111 @@
+"""Few-shot accuracy of NanoWeb's own training on a folder of photos.
+
+    python manage.py evaluate DIR [--k 5,10,20] [--seeds 5] [--backbone NAME] [--unrelated DIR2] [--json]
+
+DIR holds <class>/<images>. For each k and seed: k random photos a class train (through the app's
+training code: head chosen by cross-validation, and so on), the rest — at most 40 a class — are tested.
+With --json the last line of stdout is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from classifiers.ml.backbones import BACKBONES
+from classifiers.ml.extract import onnx_extractor
+from classifiers.ml.preprocess import VIEWS
+from classifiers.ml.study import evaluate, image_folder
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise CommandError(f"--k takes numbers separated by commas, like 5,10,20; got {text!r}") from None
+    if not values or min(values) < 1:
+        raise CommandError("--k needs at least one number, each 1 or more")
+    return values
+
+
+class Command(BaseCommand):
+    help = "Measure few-shot accuracy of the app's training on DIR/<class>/<images>."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("dir", help="folder with one sub-folder of photos per class")
+        parser.add_argument("--k", default="5,10,20", help="training photos a class, comma-separated")
+        parser.add_argument("--seeds", type=int, default=5, help="random splits per k")
+        parser.add_argument("--backbone", default=settings.DEFAULT_BACKBONE, choices=sorted(BACKBONES))
+        parser.add_argument("--max-test", type=int, default=40, help="test photos a class at most")
+        parser.add_argument("--unrelated", help="folder of photos of none of the classes, to measure 'unknown'")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line")
+
+    def handle(
+        self,
+        *args,
+        dir: str,
+        k: str,
+        seeds: int,
+        backbone: str,
+        max_test: int,
+        unrelated: str | None,
+        as_json: bool,
+        **options,
+    ) -> None:
+        folder = Path(dir)
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder")
+        if seeds < 1:
+            raise CommandError("--seeds must be 1 or more")
+        ks = _ints(k)
+        paths, y, classes = image_folder(folder)
+        if len(classes) < 2:
+            raise CommandError(f"{folder} needs at least 2 sub-folders of photos (one a class); found {len(classes)}")
+        extractor = onnx_extractor(backbone, cache_dir=settings.FEATURE_CACHE_DIR, threads=settings.ENGINE_THREADS)
+        started = time.perf_counter()
+        features = self._embed(extractor, paths)
+        self.stdout.write(
+            f"{folder}: {len(paths)} photos, {len(classes)} classes, embedded with {backbone} "
+            f"({len(VIEWS)} views) in {time.perf_counter() - started:.1f} s"
+        )
+        unrelated_features = None
+        if unrelated:
+            unrelated_paths = [p for p in sorted(Path(unrelated).rglob("*")) if p.is_file()]
+            unrelated_features = self._embed(extractor, unrelated_paths)
+        try:
+            results = evaluate(
+                features,
+                y,
+                classes,
+                ks=ks,
+                seeds=seeds,
+                max_test=max_test,
+                unrelated=unrelated_features,
+                on_result=lambda r: self.stdout.write(
+                    f"k={r['k']:>3}: accuracy {r['accuracy']:.1%} ± {r['accuracy_std']:.1%} over {r['seeds']} seeds "
+                    f"({r['test_images']} test photos a split), unknown on in-class {r['unknown_flagged_in_class']:.0%}"
+                    + (
+                        f", on unrelated {r['unknown_flagged_unrelated']:.0%}"
+                        if "unknown_flagged_unrelated" in r
+                        else ""
+                    )
+                    + f"; heads {r['heads']}"
+                ),
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        if as_json:
+            summary = {"dataset": folder.name, "classes": classes, "backbone": backbone, "results": results}
+            self.stdout.write(json.dumps(summary))
+
+    def _embed(self, extractor, paths: list[Path]) -> np.ndarray:
+        embedded = extractor.embed(paths, views=VIEWS)
+        if embedded.errors:
+            bad = ", ".join(f"{paths[i].name}: {reason}" for i, reason in list(embedded.errors.items())[:5])
+            raise CommandError(f"{len(embedded.errors)} photos could not be read ({bad})")
+        return np.stack(embedded.features)

@@ -1,0 +1,86 @@
+"""The few-shot protocol behind `manage.py evaluate`: k random photos a class train, the rest (at most
+`max_test` a class) test, averaged over seeds, through exactly the app's training code (training.train)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from classifiers.ml.training import probabilities_with_unknown, represent, train
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+
+
+def image_folder(folder: str | Path) -> tuple[list[Path], np.ndarray, list[str]]:
+    """<folder>/<class>/<images> → (paths, class index per path, class names sorted)."""
+    folder = Path(folder)
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    paths, labels = [], []
+    for index, name in enumerate(classes):
+        for path in sorted((folder / name).iterdir()):
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                paths.append(path)
+                labels.append(index)
+    return paths, np.array(labels, dtype=np.int64), classes
+
+
+def split(y: np.ndarray, k: int, seed: int, max_test: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    train_rows, test_rows = [], []
+    for label in np.unique(y):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        train_rows.extend(rows[:k])
+        test_rows.extend(rows[k : k + max_test])
+    return np.array(train_rows), np.array(test_rows)
+
+
+def evaluate(
+    features: np.ndarray,
+    y: np.ndarray,
+    classes: Sequence[str],
+    *,
+    ks: Sequence[int],
+    seeds: int,
+    max_test: int = 40,
+    unrelated: np.ndarray | None = None,
+    on_result: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """One result per k: mean accuracy over seeds, plus how often the "none of these" flag fired on
+    in-class test photos (and on the unrelated photos, when given)."""
+    results = []
+    unrelated_x = represent(unrelated) if unrelated is not None and len(unrelated) else None
+    for k in ks:
+        if np.bincount(y).min() <= k:
+            raise ValueError(
+                f"k={k} leaves no test photo for some class (the smallest class has {np.bincount(y).min()})"
+            )
+        accuracies, flagged_in, flagged_out, heads, tested = [], [], [], [], 0
+        for seed in range(seeds):
+            train_rows, test_rows = split(y, k, seed, max_test)
+            result = train(features[train_rows], y[train_rows], classes, seed=seed)
+            answers = probabilities_with_unknown(result.model, represent(features[test_rows]))
+            predicted = np.array([classes.index(a["label"]) for a in answers])
+            accuracies.append(float(np.mean(predicted == y[test_rows])))
+            flagged_in.append(float(np.mean([a["unknown"] for a in answers])))
+            if unrelated_x is not None:
+                _, scores = result.model.predict(unrelated_x)
+                flagged_out.append(float(np.mean(scores > result.model.unknown.threshold)))
+            heads.append(result.metrics["head"])
+            tested = len(test_rows)
+        entry = {
+            "k": k,
+            "accuracy": round(float(np.mean(accuracies)), 4),
+            "accuracy_std": round(float(np.std(accuracies)), 4),
+            "seeds": seeds,
+            "test_images": tested,
+            "unknown_flagged_in_class": round(float(np.mean(flagged_in)), 4),
+            "heads": {name: heads.count(name) for name in sorted(set(heads))},
+        }
+        if flagged_out:
+            entry["unknown_flagged_unrelated"] = round(float(np.mean(flagged_out)), 4)
+        results.append(entry)
+        if on_result:
+            on_result(entry)
+    return results
