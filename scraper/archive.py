@@ -54,13 +54,13 @@ def zip_entries(fileobj: IO[bytes], zip_name: str) -> Iterator[ZipEntry]:
     # Folders are not files a person picked, so they are passed over without a message.
     files = [info for info in infos if not info.is_dir() and not _junk(info.filename)]
     cap, total = settings.ZIP_MAX_FILES, 0
-    for index, info in enumerate(files):
+    if len(files) > cap:
+        # Said first, so it heads the list a person reads rather than following hundreds of other lines.
+        yield ZipEntry(zip_name, code="too_many_files", reason=(
+            f"This zip holds {len(files)} files; NanoWeb reads at most {cap} from one zip and skipped the "
+            f"other {len(files) - cap}. Split it into smaller zips."))
+    for info in files[:cap]:
         name = f"{zip_name}/{info.filename}"
-        if index >= cap:
-            yield ZipEntry(zip_name, code="too_many_files", reason=(
-                f"This zip holds {len(files)} files; NanoWeb reads at most {cap} from one zip and skipped the "
-                f"other {len(files) - cap}. Split it into smaller zips."))
-            return
         refusal = _refusal(info, total)
         if refusal:
             yield ZipEntry(name, code=refusal[0], reason=refusal[1])

@@ -70,7 +70,8 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=JPEG_QUALITY)  # no exif=, no icc_profile=: metadata stripped
+    # No exif= or icc_profile=, and an empty comment (Pillow would copy the original's): metadata stripped.
+    image.save(out, "JPEG", quality=JPEG_QUALITY, comment=b"")
     jpeg = out.getvalue()
     return NormalisedImage(
         jpeg=jpeg, width=image.width, height=image.height, sha256=hashlib.sha256(jpeg).hexdigest(),

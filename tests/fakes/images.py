@@ -9,6 +9,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 PHOTOS_DIR = Path(__file__).resolve().parent.parent / "data" / "scraper"
@@ -86,11 +87,9 @@ def cmyk_jpeg(seed: int = 71) -> bytes:
 
 def png_16bit(seed: int = 81, size: tuple[int, int] = (160, 120)) -> bytes:
     """Grey tones spread over 16 bits (value × 257), as scanners and medical images write them."""
-    grey = Image.open(io.BytesIO(pattern(seed, size=size))).convert("L")
-    wide = Image.new("I;16", size)
-    wide.putdata([value * 257 for value in grey.getdata()])
+    grey = np.asarray(Image.open(io.BytesIO(pattern(seed, size=size))).convert("L"), dtype=np.uint16)
     out = io.BytesIO()
-    wide.save(out, "PNG")
+    Image.fromarray(grey * 257).save(out, "PNG")
     return out.getvalue()
 
 

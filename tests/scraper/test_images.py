@@ -142,3 +142,10 @@ def test_an_exif_rotated_photo_comes_out_upright_and_without_metadata():
     assert picture.getpixel((50, 20))[0] > 200  # red at the top
     assert not picture.getexif()
     assert "icc_profile" not in picture.info
+
+
+def test_a_comment_in_a_jpeg_is_not_carried_into_the_stored_copy():
+    # A JPEG comment can hold anything, a web page included (a polyglot file); the stored copy keeps pixels only.
+    stored = normalise_image(images.jpeg_with_html_comment()).jpeg
+    assert b"<script" not in stored
+    assert "comment" not in Image.open(io.BytesIO(stored)).info
