@@ -111,16 +111,19 @@ def web_server(env: dict[str, str], *, workers: int = 1, ready_timeout: float = 
     reader.start()
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + ready_timeout
-    while True:
-        try:
-            if requests.get(f"{base}/health/", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("gunicorn did not start:\n" + "".join(output[-60:]))
-        time.sleep(0.2)
+    try:
+        while True:
+            try:
+                if requests.get(f"{base}/health/", timeout=10).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still importing
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start:\n" + "".join(output[-60:]))
+            time.sleep(0.2)
+    except BaseException:
+        stop(process)  # never leave a server holding the test database open
+        raise
     process.output = output  # type: ignore[attr-defined]
     try:
         yield base
