@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+from classifiers.models import Classifier, Example, Label, TrainingRun
 from nanoweb.errors import NotFound
 from scraper.models import SearchJob
 
@@ -49,13 +49,6 @@ def owned_run(user: AbstractBaseUser, classifier_id: UUID, run_id: UUID) -> Trai
     if run is None:
         raise NotFound(f"Classifier {classifier_id} of yours has no training run with id {run_id}.")
     return run
-
-
-def owned_version(user: AbstractBaseUser, classifier_id: UUID, number: int) -> ModelVersion:
-    version = ModelVersion.objects.filter(classifier_id=classifier_id, classifier__owner=user, number=number).first()
-    if version is None:
-        raise NotFound(f"Classifier {classifier_id} of yours has no version {number}.")
-    return version
 
 
 def owned_search_job(user: AbstractBaseUser, job_id: UUID) -> SearchJob:

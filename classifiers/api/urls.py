@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, images, keys, search
+from classifiers.api.views import catalog, images, keys, predict, search, training
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
 DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
@@ -30,6 +30,15 @@ urlpatterns = [
     path(LABEL + "search/", search.LabelSearch.as_view(), name="api-search"),
     path("v1/search-jobs/<uuid:job_id>/", search.SearchJobDetail.as_view(), name="api-search-job"),
     path("v1/search-jobs/<uuid:job_id>/cancel/", search.SearchJobCancel.as_view(), name="api-search-job-cancel"),
+    path(CLASSIFIER + "train/", training.Train.as_view(), name="api-train"),
+    path(CLASSIFIER + "runs/", training.RunList.as_view(), name="api-runs"),
+    path(CLASSIFIER + "runs/<uuid:run_id>/", training.RunDetail.as_view(), name="api-run"),
+    path(CLASSIFIER + "versions/", training.VersionList.as_view(), name="api-versions"),
+    path(
+        CLASSIFIER + "versions/<int:number>/activate/", training.VersionActivate.as_view(), name="api-version-activate"
+    ),
+    path(CLASSIFIER + "export/", training.Export.as_view(), name="api-export"),
+    path(CLASSIFIER + "predict/", predict.Predict.as_view(), name="api-predict"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
     re_path(r"^[\s\S]*$", api_not_found),  # [\s\S]: also paths with an encoded newline
 ]

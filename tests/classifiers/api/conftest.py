@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -72,3 +76,81 @@ def example_create(label: Label, color: tuple[int, int, int] = (200, 30, 30)) ->
     example.image.save("red.jpg", ContentFile(data), save=False)
     example.save()
     return example
+
+
+E2E_PHOTOS = Path(__file__).resolve().parents[2] / "data" / "e2e"  # real photos, see the NOTICE there
+
+
+def e2e_photos(label: str) -> list[Path]:
+    return sorted(E2E_PHOTOS.glob(f"{label}-*.jpg"))
+
+
+@dataclass
+class Trained:
+    owner: Person
+    classifier_id: str
+    labels: dict[str, str]  # name -> id
+    held_out: dict[str, Path]  # name -> a photo of that class the model never saw
+    run_id: str
+
+
+def train_now(person: Person, classifier_id: str) -> str:
+    """POST .../train/ as a client does, then run the queued run here, with the very function the worker's
+    task calls (the queue itself is covered by the end-to-end test)."""
+    from classifiers.services.training import training_run_execute
+
+    response = person.client.post(f"/api/v1/classifiers/{classifier_id}/train/")
+    assert response.status_code == 202, response.content
+    run_id = response.json()["id"]
+    training_run_execute(run_id=run_id)
+    return run_id
+
+
+def data_settings(folder: Path) -> dict:
+    return {
+        "MEDIA_ROOT": folder / "media",
+        "ARTIFACTS_DIR": folder / "models",
+        "STORAGES": {
+            **django_settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": folder / "media"},
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def trained_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A "hat or shoes" classifier trained on 8 real photos a class through the API, once per test module:
+    training takes seconds to tens of seconds, too long to repeat for every test. Committed, so each test's
+    transaction sees it and rolls its own changes back; deleted at the end of the module."""
+    folder = tmp_path_factory.mktemp("trained")
+    with django_db_blocker.unblock(), override_settings(**data_settings(folder)), pytest.MonkeyPatch.context() as mp:
+        # Run the training here instead of through the queue (the end-to-end test covers the queue).
+        mp.setattr("classifiers.services.training._send", lambda run_id: None)
+        owner = make_person("trainer")
+        body = owner.client.post(
+            "/api/v1/classifiers/", {"name": "Hat or shoes", "labels": ["hat", "shoes"]}, format="json"
+        ).json()
+        labels = {label["name"]: label["id"] for label in body["labels"]}
+        held_out = {}
+        for name, label_id in labels.items():
+            *training, held_out[name] = e2e_photos(name)[:9]
+            files = [SimpleUploadedFile(p.name, p.read_bytes(), content_type="image/jpeg") for p in training]
+            added = owner.client.post(
+                f"/api/v1/classifiers/{body['id']}/labels/{label_id}/images/", {"files": files}, format="multipart"
+            )
+            assert added.status_code == 201, added.content
+        run_id = train_now(owner, body["id"])
+    yield Trained(owner=owner, classifier_id=body["id"], labels=labels, held_out=held_out, run_id=run_id), folder
+    with django_db_blocker.unblock():
+        owner.user.delete()
+
+
+@pytest.fixture
+def trained(trained_once, settings) -> Trained:
+    world, folder = trained_once
+    for name, value in data_settings(folder).items():
+        setattr(settings, name, value)
+    return world
