@@ -22,7 +22,7 @@ from classifiers.ml.onnx_cache import write_atomically
 from classifiers.ml.preprocess import VIEWS, ImageError, ImageTooLarge, load_views
 from classifiers.ml.training import TrainedModel, probabilities_with_unknown, represent
 from classifiers.models import Classifier, ModelVersion
-from nanoweb.errors import Conflict, TooLarge, UnsupportedMedia
+from nanoweb.errors import Conflict, TooLarge, Unavailable, UnsupportedMedia
 
 _models: dict = {}  # version id → TrainedModel
 _lock = threading.Lock()
@@ -42,7 +42,15 @@ def loaded_model(version: ModelVersion) -> TrainedModel:
     with _lock:
         model = _models.get(version.id)
     if model is None:
-        model, _ = artifacts.load(Path(settings.ARTIFACTS_DIR) / version.artifact)
+        try:
+            model, _ = artifacts.load(Path(settings.ARTIFACTS_DIR) / version.artifact)
+        except artifacts.ArtifactError as exc:
+            # The row outlived its files (data folder lost, or not shared between machines): say so in words.
+            raise Unavailable(
+                f"The model files of version {version.number} cannot be read, so it cannot answer. Train the "
+                "classifier again, or make another version active.",
+                details={"version": version.number},
+            ) from exc
         with _lock:
             if len(_models) >= MAX_CACHED_MODELS:
                 _models.pop(next(iter(_models)))
