@@ -26,7 +26,7 @@ _WHY = {
     413: "The request body is larger than the server accepts.",
     415: "Not an image, or a body type this endpoint does not take.",
     429: "Too many requests for this key: wait `details.retry_after` seconds (also in Retry-After).",
-    503: "The task queue or storage cannot take work right now; nothing was saved. Try again shortly.",
+    503: "The task queue or storage cannot do this right now (nothing was saved); `message` says what to do.",
 }
 
 

@@ -69,7 +69,7 @@ class Predict(generics.GenericAPIView):
         ),
         tags=["predict"],
         request={"multipart/form-data": PredictFilesSerializer, "application/json": PredictUrlsSerializer},
-        responses={200: PREDICT_RESULT, **errors(400, 404, 409, 413, 415)},
+        responses={200: PREDICT_RESULT, **errors(400, 404, 409, 413, 415, 503)},
     )
     def post(self, request: Request, classifier_id: UUID) -> Response:
         classifier = owned_classifier(request.user, classifier_id)

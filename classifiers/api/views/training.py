@@ -100,7 +100,7 @@ class Export(generics.GenericAPIView):
         summary="Download the active model (ONNX + labels, zip)",
         description="The trained model as ONNX with its class names and preprocessing, to run without NanoWeb.",
         tags=["training"],
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, **errors(404, 409)},
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **errors(404, 409, 503)},
     )
     def get(self, request: Request, classifier_id: UUID) -> HttpResponse:
         filename, data = model_export(classifier=owned_classifier(request.user, classifier_id))

@@ -17,8 +17,11 @@ from django.test import override_settings
 from PIL import Image
 from rest_framework.test import APIClient
 
-from classifiers.models import Example, Label
+from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+from classifiers.services.catalog import classifier_create
 from nanoweb.api_auth import api_key_create
+from nanoweb.models import ApiKey
+from scraper.models import SearchJob
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -61,6 +64,12 @@ def nobody() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture
+def label(ada) -> Label:
+    """The first class of a fresh classifier of Ada's."""
+    return classifier_create(owner=ada.user, name="Clothes", label_names=["red dress", "hat"]).labels.first()
+
+
 def jpeg_bytes(color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (64, 48)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="JPEG", quality=90)
@@ -76,6 +85,35 @@ def example_create(label: Label, color: tuple[int, int, int] = (200, 30, 30)) ->
     example.image.save("red.jpg", ContentFile(data), save=False)
     example.save()
     return example
+
+
+def objects_of(person: Person) -> dict[str, object]:
+    """One of everything the API has an id for, owned by `person`, made as rows (nothing trained): a
+    classifier with two classes, a photo, version 1 (active) and its run, a search job, and the person's
+    key. Keyed by the API's path parameter names."""
+    classifier = Classifier.objects.create(owner=person.user, name=f"{person.user.username}'s dresses")
+    label = Label.objects.create(classifier=classifier, name="blue-black dress")
+    Label.objects.create(classifier=classifier, name="white-gold dress")
+    example = example_create(label)
+    version = ModelVersion.objects.create(
+        classifier=classifier,
+        number=1,
+        artifact="none",
+        backbone="b",
+        labels=[{"id": str(label.id), "name": label.name}],
+    )
+    run = TrainingRun.objects.create(classifier=classifier, status="succeeded", version=version)
+    Classifier.objects.filter(id=classifier.id).update(active_version=version)
+    job = SearchJob.objects.create(label=label, query="dress", requested=10, status="succeeded")
+    return {
+        "classifier_id": classifier.id,
+        "label_id": label.id,
+        "image_id": example.id,
+        "run_id": run.id,
+        "job_id": job.id,
+        "key_id": ApiKey.objects.get(user=person.user).id,
+        "number": 1,
+    }
 
 
 E2E_PHOTOS = Path(__file__).resolve().parents[2] / "data" / "e2e"  # real photos, see the NOTICE there

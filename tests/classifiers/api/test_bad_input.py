@@ -30,8 +30,9 @@ def a_file(name: str, data: bytes) -> SimpleUploadedFile:
 
 @pytest.mark.parametrize("bad", REFUSED, ids=str)
 def test_a_bad_file_is_listed_with_its_reason_and_the_good_photo_beside_it_is_kept(ada, label, bad: Refused):
-    response = ada.client.post(images_url(label), {"files": [a_file("good.jpg", photo(0)),
-                                                             a_file(bad.name, bad.data())]}, format="multipart")
+    response = ada.client.post(
+        images_url(label), {"files": [a_file("good.jpg", photo(0)), a_file(bad.name, bad.data())]}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert "good.jpg" in [item["original_name"] for item in body["added"]]
@@ -77,12 +78,20 @@ def test_one_request_with_every_bad_and_odd_file_keeps_every_picture(ada, label)
 
 # --- Class names --------------------------------------------------------------------------------------
 
+
 def classifiers_url() -> str:
     return "/api/v1/classifiers/"
 
 
-@pytest.mark.parametrize("name", ["Ünïcödé façade 中文 ελληνικά", "🐱 cat 🐈‍⬛", "<b>bold</b> & <i>'quoted'</i>",
-                                  "<img src=x onerror=alert(1)><script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ünïcödé façade 中文 ελληνικά",
+        "🐱 cat 🐈‍⬛",
+        "<b>bold</b> & <i>'quoted'</i>",
+        "<img src=x onerror=alert(1)><script>alert(1)</script>",
+    ],
+)
 def test_a_class_name_in_any_script_or_with_markup_is_kept_exactly_as_written(ada, name):
     response = ada.client.post(classifiers_url(), {"name": name, "labels": [name, "other"]}, format="json")
     assert response.status_code == 201
@@ -96,8 +105,7 @@ def test_a_class_name_in_any_script_or_with_markup_is_kept_exactly_as_written(ad
 
 
 def test_a_300_character_class_name_is_refused_in_words(ada, label):
-    response = ada.client.post(f"/api/v1/classifiers/{label.classifier_id}/labels/", {"name": "x" * 300},
-                               format="json")
+    response = ada.client.post(f"/api/v1/classifiers/{label.classifier_id}/labels/", {"name": "x" * 300}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "name: Ensure this field has no more than 100 characters."
     response = ada.client.post(classifiers_url(), {"name": "Long", "labels": ["ok", "é" * 300]}, format="json")
@@ -107,12 +115,14 @@ def test_a_300_character_class_name_is_refused_in_words(ada, label):
 
 
 def test_a_class_named_like_another_is_refused_in_words_whatever_the_case_and_spacing(ada, label):
-    response = ada.client.post(f"/api/v1/classifiers/{label.classifier_id}/labels/", {"name": "  DRESS "},
-                               format="json")
+    response = ada.client.post(
+        f"/api/v1/classifiers/{label.classifier_id}/labels/", {"name": "  DRESS "}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["error"]["message"] == 'This classifier already has a class called "DRESS".'
     response = ada.client.post(classifiers_url(), {"name": "Twins", "labels": ["🐱 cat", "🐱  CAT"]}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["message"] == (
-        'The class "🐱 CAT" is named twice. Give each class a different name.')
+        'The class "🐱 CAT" is named twice. Give each class a different name.'
+    )
     assert not Example.objects.exists()

@@ -10,16 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from classifiers.models import Example
-from classifiers.services.catalog import classifier_create
 from tests.fakes.images import pattern, photo
 from tests.fakes.web import FakeWeb
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def label(ada):
-    return classifier_create(owner=ada.user, name="Clothes", label_names=["dress", "hat"]).labels.first()
 
 
 def images_url(label) -> str:

@@ -12,15 +12,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+from classifiers.models import Classifier, Example, Label, TrainingRun
 from nanoweb.models import ApiKey
 from scraper.models import SearchJob
-from tests.classifiers.api.conftest import example_create, jpeg_bytes
+from tests.classifiers.api.conftest import jpeg_bytes, objects_of
 
 pytestmark = pytest.mark.django_db
 
-C = "/api/v1/classifiers/{classifier}/"
-L = C + "labels/{label}/"
+C = "/api/v1/classifiers/{classifier_id}/"
+L = C + "labels/{label_id}/"
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def image_file() -> SimpleUploadedFile:
 
 CALLS = [
     Call("api-keys", "GET", "/api/v1/auth/keys/"),
-    Call("api-key", "DELETE", "/api/v1/auth/keys/{key}/"),
+    Call("api-key", "DELETE", "/api/v1/auth/keys/{key_id}/"),
     Call("api-classifiers", "GET", "/api/v1/classifiers/"),
     Call("api-classifiers", "POST", "/api/v1/classifiers/", {"name": "mine now", "labels": ["a", "b"]}),
     Call("api-classifier", "GET", C),
@@ -55,16 +55,16 @@ CALLS = [
     Call("api-images", "GET", L + "images/"),
     Call("api-images", "POST", L + "images/", {"files": "image"}, multipart=True),
     Call("api-images", "POST", L + "images/", {"urls": ["http://127.0.0.1:9/x.jpg"]}),
-    Call("api-image", "GET", L + "images/{image}/"),
-    Call("api-image", "DELETE", L + "images/{image}/"),
-    Call("api-image-file", "GET", "/api/v1/images/{image}/file/"),
+    Call("api-image", "GET", L + "images/{image_id}/"),
+    Call("api-image", "DELETE", L + "images/{image_id}/"),
+    Call("api-image-file", "GET", "/api/v1/images/{image_id}/file/"),
     Call("api-search", "GET", L + "search/"),
     Call("api-search", "POST", L + "search/", {"query": "cats", "count": 5}),
-    Call("api-search-job", "GET", "/api/v1/search-jobs/{job}/"),
-    Call("api-search-job-cancel", "POST", "/api/v1/search-jobs/{job}/cancel/"),
+    Call("api-search-job", "GET", "/api/v1/search-jobs/{job_id}/"),
+    Call("api-search-job-cancel", "POST", "/api/v1/search-jobs/{job_id}/cancel/"),
     Call("api-train", "POST", C + "train/"),
     Call("api-runs", "GET", C + "runs/"),
-    Call("api-run", "GET", C + "runs/{run}/"),
+    Call("api-run", "GET", C + "runs/{run_id}/"),
     Call("api-versions", "GET", C + "versions/"),
     Call("api-version-activate", "POST", C + "versions/1/activate/"),
     Call("api-export", "GET", C + "export/"),
@@ -101,30 +101,8 @@ def served(calls: list[Call]) -> list[Call]:
 
 
 @pytest.fixture
-def adas_world(ada):
-    classifier = Classifier.objects.create(owner=ada.user, name="Ada's dresses")
-    label = Label.objects.create(classifier=classifier, name="blue-black dress")
-    Label.objects.create(classifier=classifier, name="white-gold dress")
-    example = example_create(label)
-    version = ModelVersion.objects.create(
-        classifier=classifier,
-        number=1,
-        artifact="none",
-        backbone="b",
-        labels=[{"id": str(label.id), "name": label.name}],
-    )
-    run = TrainingRun.objects.create(classifier=classifier, status="succeeded", version=version)
-    Classifier.objects.filter(id=classifier.id).update(active_version=version)
-    job = SearchJob.objects.create(label=label, query="dress", requested=10, status="succeeded")
-    key = ApiKey.objects.get(user=ada.user)
-    return {
-        "classifier": classifier.id,
-        "label": label.id,
-        "image": example.id,
-        "run": run.id,
-        "job": job.id,
-        "key": key.id,
-    }
+def adas_world(ada) -> dict:
+    return objects_of(ada)
 
 
 def snapshot(ada) -> dict:
@@ -164,7 +142,7 @@ def test_another_person_gets_404_and_changes_nothing(call, adas_world, ada, bob)
     response = send(bob.client, call, adas_world)
     if (call.name, call.method) in OWN_LISTS:
         assert response.status_code in (200, 201)
-        assert str(adas_world["classifier"]) not in response.content.decode()
+        assert str(adas_world["classifier_id"]) not in response.content.decode()
         assert "Ada" not in response.content.decode()
     else:
         assert response.status_code == 404, response.content

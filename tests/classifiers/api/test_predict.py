@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.classifiers.api.conftest import objects_of
 from tests.fakes.web import FakeWeb
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,16 @@ def test_more_than_32_images_at_once_is_a_400_before_anything_is_fetched(trained
         "message": "At most 32 images a request.",
         "details": {"field": "urls"},
     }
+
+
+def test_a_version_whose_model_files_are_gone_is_a_503_that_says_what_to_do(ada):
+    world = objects_of(ada)  # version 1 is active, but no model files were ever written for it
+    response = ada.client.post(
+        f"/api/v1/classifiers/{world['classifier_id']}/predict/", {"url": "http://x/y.jpg"}, format="json"
+    )
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "unavailable"
+    assert error["message"].startswith("The model files of version 1 cannot be read")
+    export = ada.client.get(f"/api/v1/classifiers/{world['classifier_id']}/export/")
+    assert export.status_code == 503

@@ -23,9 +23,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from classifiers.models import Classifier, Label, ModelVersion, TrainingRun
+from classifiers.models import Example
+from nanoweb.models import ApiKey
 from scraper.models import SearchJob
-from tests.classifiers.api.conftest import example_create
 
 pytestmark = pytest.mark.django_db
 
@@ -91,21 +91,18 @@ def test_the_docs_page_uses_only_assets_served_by_nanoweb(nobody):
 
 
 @pytest.fixture
-def world(ada):
-    """Real objects of the fuzzing user, so that fuzzed calls also reach past the 404 of a random id."""
-    classifier = Classifier.objects.create(owner=ada.user, name="Fuzzed")
-    label = Label.objects.create(classifier=classifier, name="one")
-    Label.objects.create(classifier=classifier, name="two")
-    example = example_create(label)
-    version = ModelVersion.objects.create(classifier=classifier, number=1, artifact="missing", backbone="b")
-    run = TrainingRun.objects.create(classifier=classifier, status="failed", error="x", version=version)
-    job = SearchJob.objects.create(label=label, query="one", requested=5, status="succeeded")
+def world(trained) -> dict[str, str]:
+    """Real objects of the fuzzing user, a trained classifier among them, so that fuzzed calls also get past
+    the 404 of a random id and into the services: predictions, exports, activations, uploads."""
+    label_id = trained.labels["hat"]
+    job = SearchJob.objects.create(label_id=label_id, query="hat", requested=5, status="succeeded")
     return {
-        "classifier_id": str(classifier.id),
-        "label_id": str(label.id),
-        "image_id": str(example.id),
-        "run_id": str(run.id),
+        "classifier_id": trained.classifier_id,
+        "label_id": label_id,
+        "image_id": str(Example.objects.filter(label_id=label_id).first().id),
+        "run_id": trained.run_id,
         "job_id": str(job.id),
+        "key_id": str(ApiKey.objects.get(user=trained.owner.user).id),
         "number": 1,
     }
 
@@ -141,8 +138,8 @@ CHECKS = [
 @hypothesis_settings(
     max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
 )
-def test_fuzzing_finds_no_server_error_and_no_response_outside_the_schema(case, ada, world):
-    headers = {"Authorization": f"Bearer {ada.key}"}
+def test_fuzzing_finds_no_server_error_and_no_response_outside_the_schema(case, trained, world):
+    headers = {"Authorization": f"Bearer {trained.owner.key}"}
     case.call_and_validate(headers=headers, checks=CHECKS)
     # The same call on real objects of the caller, so it gets past "not found" into the services.
     if case.path_parameters:

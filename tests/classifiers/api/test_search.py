@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.services.catalog import classifier_create
 from scraper.models import SearchJob
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def label(ada):
-    return classifier_create(owner=ada.user, name="Clothes", label_names=["red dress", "hat"]).labels.first()
 
 
 def search_url(label) -> str:
