@@ -45,7 +45,10 @@ def open_rgb(source: bytes | str | Path, *, min_side: int = 0, max_pixels: int =
     or 1/8 scale as long as both sides stay at least that long (several times faster for big photos).
     """
     try:
-        image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        with warnings.catch_warnings():
+            # The size is checked against our own limit just below; Pillow's warning would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnidentifiedImageError:
         raise ImageError(
             "This file is not a picture in a format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)."

@@ -1,0 +1,49 @@
+"""ONNX Runtime gives the PyTorch reference's features; the exported file is cached and rebuilt when the
+weights change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from classifiers.ml import onnx_cache
+from classifiers.ml.extract import OnnxExtractor, TorchExtractor
+from classifiers.ml.preprocess import VIEWS
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "engine"
+
+
+def some_photos() -> list[Path]:
+    return sorted((DATA / "clothing" / "hat").glob("*.jpg"))[:4] + [DATA / "imagenet" / "camera.png"]
+
+
+def test_onnx_runtime_features_match_pytorch_to_within_1e_3(tmp_path):
+    photos = some_photos()
+    fast = OnnxExtractor("efficientnet-lite0", cache_dir=tmp_path).embed(photos, views=VIEWS)
+    reference = TorchExtractor("efficientnet-lite0").embed(photos, views=VIEWS)
+    assert not fast.errors and not reference.errors
+    for a, b in zip(fast.features, reference.features, strict=True):
+        assert a.shape == (len(VIEWS), 1280)
+        assert np.abs(a - b).max() < 1e-3
+
+
+def test_unreadable_photos_are_reported_and_the_rest_embedded(tmp_path):
+    extractor = OnnxExtractor("efficientnet-lite0", cache_dir=tmp_path)
+    result = extractor.embed([some_photos()[0], b"not a picture", lambda: some_photos()[1].read_bytes()])
+    assert result.features[0] is not None and result.features[2] is not None
+    assert result.features[1] is None
+    assert "not a picture" in result.errors[1]
+
+
+def test_the_onnx_file_is_exported_once_and_rebuilt_when_the_weights_package_changes(tmp_path, monkeypatch):
+    first = onnx_cache.backbone_onnx_path("efficientnet-lite0", tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert onnx_cache.backbone_onnx_path("efficientnet-lite0", tmp_path) == first
+    assert first.stat().st_mtime_ns == stamp  # reused, not exported again
+
+    monkeypatch.setattr(onnx_cache, "weights_fingerprint", lambda name: "0123456789abcdef")
+    second = onnx_cache.backbone_onnx_path("efficientnet-lite0", tmp_path)
+    assert second != first and second.exists()
+    assert not first.exists()  # the out-of-date export was removed
+    assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left behind

@@ -1,0 +1,76 @@
+"""The one training procedure: refusals in words, honest held-out metrics, determinism, "none of these",
+and flags for photos that do not belong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifiers.ml.training import NotEnoughData, probabilities_with_unknown, represent, train
+
+
+def test_it_refuses_a_single_class_saying_to_add_another():
+    with pytest.raises(NotEnoughData, match=r"at least 2 classes.*only 'cats'.*add another class"):
+        train(np.zeros((3, 4, 8), np.float32), np.zeros(3, np.int64), ["cats"])
+
+
+def test_it_refuses_a_class_with_one_photo_naming_it():
+    features = np.random.default_rng(0).normal(size=(5, 4, 8)).astype(np.float32)
+    with pytest.raises(NotEnoughData, match=r"add photos to 'dogs' \(1\)"):
+        train(features, np.array([0, 0, 0, 0, 1]), ["cats", "dogs"])
+
+
+def test_metrics_come_from_held_out_folds(clothing):
+    result = train(clothing.features, clothing.y, clothing.classes, seed=0)
+    m = result.metrics
+    matrix = np.array(m["confusion"]["matrix"])
+    assert m["confusion"]["labels"] == clothing.classes
+    assert matrix.sum() == len(clothing.y)
+    assert m["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum(), abs=1e-4)
+    assert m["accuracy"] >= 0.85  # shoes, hats and trousers are easy for an ImageNet backbone
+    assert set(m["per_label"]) == set(clothing.classes)
+    assert all(m["per_label"][c]["support"] == 16 for c in clothing.classes)
+    assert len(m["misclassified"]) == matrix.sum() - np.trace(matrix)
+    assert [p["fraction"] for p in m["learning_curve"]["points"]] == [0.25, 0.5, 0.75, 1.0]
+    assert m["learning_curve"]["points"][-1]["accuracy"] == m["accuracy"]
+    assert "more" in m["learning_curve"]["recommendation"].lower()
+    assert "cross-validation" in m["evaluation"] and m["head"] in m["evaluation"]
+    assert {c["head"] for c in m["candidates"]} >= {"logistic(C=10)", "mlp(C=10, hidden=64)"}
+
+
+def test_training_is_deterministic_for_a_seed(clothing):
+    first = train(clothing.features, clothing.y, clothing.classes, seed=3)
+    again = train(clothing.features, clothing.y, clothing.classes, seed=3)
+    assert first.metrics == again.metrics
+    for name, value in first.model.head.arrays().items():
+        np.testing.assert_array_equal(value, again.model.head.arrays()[name])
+
+
+def test_photos_of_none_of_the_classes_are_called_unknown(clothing, unrelated):
+    """Trained on 10 photos a class: at least 80% of rubbish and sample photos are flagged, at most 10%
+    of the held-out clothing photos are."""
+    rng = np.random.default_rng(0)
+    train_rows, test_rows = [], []
+    for label in range(3):
+        rows = rng.permutation(np.flatnonzero(clothing.y == label))
+        train_rows += list(rows[:10])
+        test_rows += list(rows[10:])
+    result = train(clothing.features[train_rows], clothing.y[train_rows], clothing.classes, seed=0)
+    in_class = probabilities_with_unknown(result.model, represent(clothing.features[test_rows]))
+    outside = probabilities_with_unknown(result.model, represent(unrelated.features))
+    assert np.mean([a["unknown"] for a in outside]) >= 0.8
+    assert np.mean([a["unknown"] for a in in_class]) <= 0.1
+    assert all(0 <= a["confidence"] <= 1 and abs(sum(a["probabilities"].values()) - 1) < 1e-4 for a in in_class)
+
+
+def test_a_photo_that_does_not_belong_to_its_class_is_flagged(clothing, unrelated):
+    cat = unrelated.paths.index(next(p for p in unrelated.paths if p.name == "chelsea.jpg"))
+    features = np.concatenate([clothing.features, unrelated.features[cat : cat + 1]])
+    shoes = clothing.classes.index("shoes")
+    y = np.concatenate([clothing.y, [shoes]])
+    result = train(features, y, clothing.classes, seed=0)
+    flags = result.flags.get(len(y) - 1, {})
+    assert "outlier" in flags or "misclassified" in flags
+    assert "shoes" in " ".join(flags.values())
+    flagged_elsewhere = [row for row in result.flags if row != len(y) - 1]
+    assert len(flagged_elsewhere) <= 0.15 * len(clothing.y)
