@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from classifiers.attribution import attribution_csv, attribution_json
 from classifiers.models import Example
+from classifiers.photo_files import photo_file_response
 
 try:  # TEMPORARY until the engine lands in the shared tree; then a plain import again.
     from classifiers.services.prediction import model_export
@@ -26,16 +27,7 @@ from nanoweb.errors import ServiceError
 @require_GET
 def example_image(request: HttpRequest, example_id: UUID) -> FileResponse:
     """A photo's JPEG, for its owner only. Served here rather than from /media/ so no photo is public."""
-    example = get_object_or_404(Example, id=example_id, label__classifier__owner=request.user)
-    try:
-        handle = example.image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("This photo's file is missing.") from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    # Photos never change under an id; private keeps shared caches from storing someone's photos.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return photo_file_response(get_object_or_404(Example, id=example_id, label__classifier__owner=request.user))
 
 
 @login_required

@@ -20,6 +20,7 @@ from classifiers.api.serializers import (
     ImageSerializer,
     ImportResultSerializer,
 )
+from classifiers.photo_files import photo_file_response
 from classifiers.services.catalog import example_delete
 from nanoweb.errors import Conflict, InvalidInput, TooLarge, UnsupportedMedia
 from scraper.services.examples import ImportResult
@@ -138,10 +139,4 @@ class ImageFile(generics.GenericAPIView):
         responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **errors(404)},
     )
     def get(self, request: Request, image_id: UUID) -> FileResponse:
-        example = owned_example(request.user, image_id)
-        response = FileResponse(example.image.open("rb"), content_type="image/jpeg")
-        response["Content-Disposition"] = f'inline; filename="{example.id}.jpg"'
-        response["Cache-Control"] = "private, max-age=86400"
-        # A user's file is never a document that can run script, whatever a browser makes of its bytes.
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return photo_file_response(owned_example(request.user, image_id))

@@ -1,0 +1,26 @@
+"""How a stored photo leaves the server, the same way from the pages and the API.
+
+A photo came from someone's upload or from the web; whatever its bytes were, it was re-encoded as a JPEG,
+and it is sent as nothing else: image/jpeg, no sniffing, a .jpg file name, and a sandbox that forbids
+script should a browser ever open it as a document. Only its owner's browser may cache it.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+
+from classifiers.models import Example
+
+
+def photo_file_response(example: Example) -> FileResponse:
+    try:
+        handle = example.image.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("This photo's file is missing.") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="{example.id}.jpg"'
+    response["X-Content-Type-Options"] = "nosniff"
+    # Photos never change under an id; private keeps shared caches from storing someone's photos.
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
