@@ -128,6 +128,24 @@ def search_job_summary(job: SearchJob) -> dict:
             "note": job.error, "provider_errors": counts.get("provider_errors") or {}}
 
 
+# The engine's stage names, said for someone who has not read how it works.
+STAGE_WORDS = {
+    "embedding": "Reading the photos with the pretrained network",
+    "choosing a head by cross-validation": "Trying a few small models, each tested on photos it did not see",
+    "measuring": "Measuring accuracy",
+    "training the final head": "Training the final model on all photos",
+    "saving the model": "Saving the model",
+}
+
+
+def stage_in_words(stage: str) -> str:
+    """"embedding 3/24" → "Reading the photos with the pretrained network (3/24)"; unknown stages as they are."""
+    name, _, rest = (stage or "").partition(" ")
+    if name in STAGE_WORDS and rest[:1].isdigit():
+        return f"{STAGE_WORDS[name]} ({rest})"
+    return STAGE_WORDS.get(stage, (stage or "Training").capitalize())
+
+
 def training_run_summary(run: TrainingRun) -> dict:
     """A training run's progress in words, for the first render and every poll."""
     active = run.status in TrainingRun.ACTIVE_STATUSES
@@ -135,7 +153,7 @@ def training_run_summary(run: TrainingRun) -> dict:
     if run.status == TrainingRun.Status.QUEUED:
         text = "Waiting for a worker to start training…"
     elif run.status == TrainingRun.Status.RUNNING:
-        text = f"{run.stage or 'Training'} — {percent}%"
+        text = f"{stage_in_words(run.stage)} — {percent}%"
     elif run.status == TrainingRun.Status.SUCCEEDED:
         text = "Training finished."
     else:

@@ -14,11 +14,7 @@ from django.views.decorators.http import require_GET
 from classifiers.attribution import attribution_csv, attribution_json
 from classifiers.models import Example
 from classifiers.photo_files import photo_file_response
-
-try:  # TEMPORARY until the engine lands in the shared tree; then a plain import again.
-    from classifiers.services.prediction import model_export
-except ModuleNotFoundError:  # pragma: no cover
-    model_export = None  # type: ignore[assignment]
+from classifiers.services.prediction import model_export
 from classifiers.views.common import owned_classifier
 from nanoweb.errors import ServiceError
 

@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from classifiers.forms import ApiKeyForm, add_service_error
 from classifiers.models import Classifier
+from classifiers.selectors import classifier_state
 from classifiers.views.common import owned_classifier
 from nanoweb.api_auth import api_key_create, api_key_revoke, api_keys_active
 from nanoweb.errors import NotFound, ServiceError
@@ -23,7 +25,6 @@ KEY_PLACEHOLDER = "YOUR_API_KEY"
 
 def _render(request: HttpRequest, classifier: Classifier, *, form: ApiKeyForm | None = None, secret: str = "",
             status: int = 200) -> HttpResponse:
-    base = request.build_absolute_uri("/").rstrip("/")
     context = {
         "classifier": classifier,
         "tab": "api",
@@ -31,8 +32,8 @@ def _render(request: HttpRequest, classifier: Classifier, *, form: ApiKeyForm | 
         "form": form or ApiKeyForm(),
         "secret": secret,
         "key": secret or KEY_PLACEHOLDER,
-        "base": base,
-        "predict_url": f"{base}/api/v1/classifiers/{classifier.id}/predict/",
+        "predict_url": request.build_absolute_uri(reverse("api-predict", args=[classifier.id])),
+        "state": classifier_state(classifier),
         "trained": classifier.active_version_id is not None,
     }
     return render(request, "classifiers/api.html", context, status=status)

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from classifiers.selectors import flagged_examples
+from classifiers.selectors import classifier_state, flagged_examples
 from classifiers.services.review import examples_review
 from classifiers.views.common import owned_classifier, owned_examples
 from nanoweb.errors import ServiceError
@@ -26,6 +26,7 @@ def review(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         _decide(request, classifier)
         return redirect("classifier_review", classifier.id)
     context = {"classifier": classifier, "tab": "review", "flagged": flagged_examples(classifier),
+               "state": classifier_state(classifier),
                "labels": list(classifier.labels.all())}
     return render(request, "classifiers/review.html", context)
 

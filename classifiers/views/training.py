@@ -15,11 +15,7 @@ from classifiers.advice import more_photos_suggestions
 from classifiers.charts import confusion_rows, learning_curve_plot
 from classifiers.models import Example, ModelVersion, TrainingRun
 from classifiers.selectors import classifier_state, labels_with_counts, training_run_summary
-
-try:  # TEMPORARY until the engine lands in the shared tree; then a plain import again.
-    from classifiers.services.training import training_run_create, version_activate
-except ModuleNotFoundError:  # pragma: no cover
-    training_run_create = version_activate = None  # type: ignore[assignment]
+from classifiers.services.training import training_run_create, version_activate
 from classifiers.views.common import owned_classifier
 from nanoweb.errors import ServiceError
 

@@ -10,11 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from classifiers.forms import TryUrlForm
-
-try:  # TEMPORARY until the engine lands in the shared tree; then a plain import again.
-    from classifiers.services.prediction import predict_images
-except ModuleNotFoundError:  # pragma: no cover
-    predict_images = None  # type: ignore[assignment]
+from classifiers.selectors import classifier_state
+from classifiers.services.prediction import predict_images
 from classifiers.views.common import owned_classifier, wants_json
 from nanoweb.errors import InvalidInput, ServiceError, TooLarge
 from scraper.downloader import fetch_image
@@ -40,6 +37,7 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
                 form.add_error("url", error)
                 error = ""
     context = {"classifier": classifier, "tab": "try", "form": form, "answer": answer, "error": error,
+               "state": classifier_state(classifier),
                "trained": classifier.active_version_id is not None}
     return render(request, "classifiers/try.html", context, status=status)
 

@@ -5,7 +5,9 @@ desktop and phone width under test-artifacts/."""
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -50,6 +52,7 @@ def create_classifier(page) -> Classifier:
 def upload(page, classifier: Classifier, name: str, files: list, *, refused: int = 0) -> None:
     label = classifier.labels.get(name=name)
     section = page.locator(f"#class-{label.id}")
+    expect(section.locator("form[data-upload].js")).to_be_attached()  # the drop zone's script is ready
     # The drop zone's script sends the chosen files at once, then reloads the page with the outcome.
     with page.expect_navigation():
         section.locator('input[type="file"]').set_input_files(files)
@@ -97,6 +100,7 @@ def test_a_newcomer_goes_from_sign_up_to_a_right_answer(page, worker, tmp_path):
     screenshot(page, "09-results")
 
     page.get_by_role("link", name="3. Try it").click()
+    expect(page.locator("form.try-drop.js")).to_be_attached()  # its script is ready for the file
     for name in ("hat", "shoes"):
         page.locator("#try-image").set_input_files(PHOTOS / f"{name}-{HELD_OUT[name]}.jpg")
         expect(page.locator("[data-verdict]")).to_have_text(name, timeout=30_000)
@@ -108,6 +112,11 @@ def test_a_newcomer_goes_from_sign_up_to_a_right_answer(page, worker, tmp_path):
     page.get_by_role("button", name="Make a key").click()
     expect(page.locator("[data-secret]")).to_have_text(re.compile(r"^nw_"))
     screenshot(page, "11-api")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the model").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert {"model.onnx", "labels.json", "README.txt"} <= set(archive.namelist())
+        assert json.loads(archive.read("labels.json"))["labels"] == ["hat", "shoes"]
 
     page.get_by_role("link", name="My classifiers").first.click()
     expect(page.locator(".classifier-row .state")).to_have_text(re.compile(r"^Ready — \d+% accuracy$"))

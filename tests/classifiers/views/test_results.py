@@ -68,13 +68,13 @@ def test_making_an_older_version_active_is_offered_for_each_inactive_version(ada
 
 def test_a_running_training_shows_a_progress_bar_that_polls_its_status(ada, hats_and_shoes):
     run = TrainingRun.objects.create(classifier=hats_and_shoes, status=TrainingRun.Status.RUNNING, progress=0.4,
-                                     stage="Computing features of 6 photos")
+                                     stage="embedding 3/6")
     page = ada[1].get(reverse("classifier_results", args=[hats_and_shoes.id])).content.decode()
     assert reverse("run_status", args=[hats_and_shoes.id, run.id]) in page
-    assert "Computing features of 6 photos — 40%" in page
+    assert "Reading the photos with the pretrained network (3/6) — 40%" in page
     body = ada[1].get(reverse("run_status", args=[hats_and_shoes.id, run.id])).json()
-    assert body == {"status": "running", "active": True, "text": "Computing features of 6 photos — 40%",
-                    "progress": 0.4, "error": ""}
+    assert body == {"status": "running", "active": True, "progress": 0.4, "error": "",
+                    "text": "Reading the photos with the pretrained network (3/6) — 40%"}
 
 
 def test_a_failed_training_says_why(ada, hats_and_shoes):
