@@ -136,7 +136,11 @@ CHECKS = [
 @pytest.mark.usefixtures("wsgi_calls_keep_the_test_transaction")
 @served.parametrize()
 @hypothesis_settings(
-    max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
 )
 def test_fuzzing_finds_no_server_error_and_no_response_outside_the_schema(case, trained, world):
     headers = {"Authorization": f"Bearer {trained.owner.key}"}
