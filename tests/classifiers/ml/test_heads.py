@@ -10,7 +10,10 @@ from classifiers.ml.training import represent
 
 def test_a_seed_gives_the_same_heads_every_time(clothing):
     x = represent(clothing.features)
-    tasks = [(HeadConfig(LOGISTIC, 10.0), np.ones(len(x), bool)), (HeadConfig(MLP, 10.0, hidden=64), np.ones(len(x), bool))]
+    tasks = [
+        (HeadConfig(LOGISTIC, 10.0), np.ones(len(x), bool)),
+        (HeadConfig(MLP, 10.0, hidden=64), np.ones(len(x), bool)),
+    ]
     first = fit_heads(x, clothing.y, 3, tasks, seed=7)
     again = fit_heads(x, clothing.y, 3, tasks, seed=7)
     for a, b in zip(first, again, strict=True):
