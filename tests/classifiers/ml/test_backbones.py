@@ -9,7 +9,7 @@ import pytest
 import torch
 from torchvision.models._meta import _IMAGENET_CATEGORIES as IMAGENET
 
-from classifiers.ml.backbones import BACKBONES, build_network, backbone_spec, weights_fingerprint
+from classifiers.ml.backbones import BACKBONES, backbone_spec, build_network, weights_fingerprint
 from classifiers.ml.preprocess import crop_uint8, open_rgb
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "engine"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from classifiers.ml.backbones import backbone_spec
-from classifiers.ml.preprocess import ImageError, ImageTooLarge, VIEWS, load_views, normalise, open_rgb
+from classifiers.ml.preprocess import VIEWS, ImageError, ImageTooLarge, load_views, normalise, open_rgb
 
 PREP = backbone_spec("efficientnet-lite0").preprocessing
 
@@ -68,7 +68,7 @@ def test_the_network_sees_four_views_scaled_to_minus_one_one():
     views = load_views(encoded(Image.new("RGB", (320, 240), (255, 0, 127)), "JPEG"), PREP)
     assert views.shape == (len(VIEWS), 3, PREP.image_size, PREP.image_size)
     assert views.dtype == np.float32
-    assert -1.0 <= views.min() and views.max() <= 1.0
+    assert views.min() >= -1.0 and views.max() <= 1.0
     assert normalise(np.array([[[0, 127, 255]]], dtype=np.uint8), PREP).ravel().tolist() == pytest.approx(
         [-127 / 128, 0.0, 1.0]
     )

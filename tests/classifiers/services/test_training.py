@@ -49,9 +49,9 @@ def test_an_unreachable_queue_is_reported_and_leaves_no_run(clothes, django_capt
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")  # nothing listens on port 9
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    with pytest.raises(Unavailable, match="cannot be reached.*nothing was started"):
-        with django_capture_on_commit_callbacks(execute=True):
-            training_run_create(classifier=clothes)
+    queue_down = pytest.raises(Unavailable, match="cannot be reached.*nothing was started")
+    with queue_down, django_capture_on_commit_callbacks(execute=True):
+        training_run_create(classifier=clothes)
     assert not TrainingRun.objects.exists()
 
 
