@@ -60,6 +60,11 @@ def screenshot(page, name: str) -> None:
     """Save the whole page at desktop and at phone width under test-artifacts/, for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     size = page.viewport_size
+    # A full-page picture does not scroll, so lazy thumbnails below the fold would show empty.
+    page.evaluate("""() => Promise.all([...document.images].map(img => {
+        img.loading = "eager";
+        return img.complete ? null : new Promise(done => { img.onload = img.onerror = done; });
+    }))""")
     page.screenshot(path=ARTIFACTS / f"{name}-desktop.png", full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=ARTIFACTS / f"{name}-phone.png", full_page=True)
