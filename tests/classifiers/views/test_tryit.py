@@ -13,7 +13,8 @@ from PIL import Image
 
 from classifiers.services.training import training_run_create, training_run_execute
 from scraper.services import examples_add_uploads
-from tests.classifiers.views.conftest import photo_upload
+from tests.classifiers.views.conftest import photo, photo_upload
+from tests.fakes.web import FakeWeb
 
 
 def trained(classifier):
@@ -61,6 +62,12 @@ def test_try_it_answers_with_a_bar_per_class_and_says_what_went_wrong(ada, hats_
     text = client.post(url, {"image": SimpleUploadedFile("notes.txt", b"not a photo")}, HTTP_ACCEPT="application/json")
     assert text.status_code == 415
     assert text.json()["error"]["message"]
+
+    with FakeWeb() as web:  # a photo at an address, standing in for one on the web
+        settings.ALLOW_PRIVATE_URLS = True
+        address = web.file("/never-seen-hat.jpg", photo("hat-0033.jpg"))
+        answer = client.post(url, {"url": address}, HTTP_ACCEPT="application/json").json()["answer"]
+        assert answer["label"] == "hat"
 
     settings.ALLOW_PRIVATE_URLS = False
     page = client.post(url, {"url": "http://127.0.0.1:9/photo.jpg"})
