@@ -254,7 +254,12 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Reverse proxies in front of NanoWeb that each append the client's address to X-Forwarded-For. With 0 the
+# connection's own address is the client's and X-Forwarded-For, which anyone can send, is ignored; otherwise
+# the address that many entries from the end is. Rate limits and log-in throttling count per that address.
+TRUSTED_PROXIES = envint("NANOWEB_TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # API keys first: its WWW-Authenticate header makes a missing or bad key a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -32,7 +32,7 @@ def test_it_signs_a_person_up_and_shows_their_empty_dashboard(client):
     assert response["Location"] == reverse("dashboard")
     dashboard = client.get(reverse("dashboard"))
     assert dashboard.status_code == 200
-    assert b"You have no classifiers yet" in dashboard.content
+    assert b"Make your first classifier" in dashboard.content
     assert dashboard.context["user"].username == "ada"
 
 
