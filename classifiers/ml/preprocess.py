@@ -44,6 +44,8 @@ def open_rgb(source: bytes | str | Path, *, min_side: int = 0, max_pixels: int =
     `min_side` lets JPEG decoding skip detail we would throw away: Pillow's draft mode decodes at 1/2, 1/4
     or 1/8 scale as long as both sides stay at least that long (several times faster for big photos).
     """
+    if isinstance(source, bytes) and not source:
+        raise ImageError("The file is empty (0 bytes).")
     try:
         with warnings.catch_warnings():
             # The size is checked against our own limit just below; Pillow's warning would only be noise.

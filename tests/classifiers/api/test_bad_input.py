@@ -126,3 +126,41 @@ def test_a_class_named_like_another_is_refused_in_words_whatever_the_case_and_sp
         'The class "🐱 CAT" is named twice. Give each class a different name.'
     )
     assert not Example.objects.exists()
+
+
+# --- Predict ------------------------------------------------------------------------------------------
+
+
+NOT_READABLE = "This file is not a picture in a format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)."
+# What predict says about each bad file (how it begins): the engine reads pictures itself, in its own words.
+PREDICT_REFUSALS = {
+    "zero bytes": (415, "The file is empty (0 bytes)."),
+    "truncated JPEG": (415, "This picture is damaged or cut short and could not be decoded ("),
+    "a web page named .jpg": (415, NOT_READABLE),
+    "SVG": (415, NOT_READABLE),
+    "decompression bomb": (413, "This picture is too large to open safely (over 50 megapixels)."),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bad", [b for b in REFUSED if b.case in PREDICT_REFUSALS], ids=str)
+def test_a_bad_file_sent_to_predict_is_refused_in_words_not_answered(trained, bad: Refused):
+    response = trained.owner.client.post(
+        f"/api/v1/classifiers/{trained.classifier_id}/predict/", {"file": a_file(bad.name, bad.data())},
+        format="multipart",
+    )
+    status, message = PREDICT_REFUSALS[bad.case]
+    assert response.status_code == status
+    assert response.json()["error"]["message"].startswith(message)
+    assert response.json()["error"]["details"]["name"] == bad.name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("odd", [o for o in ODD if "JPEG with" not in o.case], ids=str)
+def test_an_odd_picture_sent_to_predict_is_answered(trained, odd: Odd):
+    response = trained.owner.client.post(
+        f"/api/v1/classifiers/{trained.classifier_id}/predict/", {"file": a_file(odd.name, odd.data())},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["label"] in trained.labels
