@@ -252,7 +252,9 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    # Without Redis, a cache in the data folder is shared by all web processes of one machine (make run
+    # starts several), so log-in and API limits hold across them.
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "django-cache"}
 }
 # Reverse proxies in front of NanoWeb that each append the client's address to X-Forwarded-For. With 0 the
 # connection's own address is the client's and X-Forwarded-For, which anyone can send, is ignored; otherwise
