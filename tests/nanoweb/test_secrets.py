@@ -43,12 +43,17 @@ def key_made_on_the_page(browser: Client, classifier, name: str) -> str:
     return re.search(r"data-secret>([^<]+)<", html)[1]
 
 
-@pytest.mark.django_db
-def test_no_api_key_is_kept_in_plain_anywhere_in_the_database():
+@pytest.fixture
+def on_the_api_page(db) -> tuple:
+    """Ada, her classifier, and her browser, logged in."""
     ada = get_user_model().objects.create_user("ada", "ada@example.org", PASSWORD)
-    classifier = classifier_create(owner=ada, name="Hats", label_names=["a", "b"])
     browser = Client()
     browser.force_login(ada)
+    return ada, classifier_create(owner=ada, name="Hats", label_names=["a", "b"]), browser
+
+
+def test_no_api_key_is_kept_in_plain_anywhere_in_the_database(on_the_api_page):
+    ada, classifier, browser = on_the_api_page
     secrets = [
         APIClient().post("/api/v1/auth/keys/", {"username": "ada", "password": PASSWORD}, format="json").json()["key"],
         key_made_on_the_page(browser, classifier, "page"),
@@ -68,12 +73,8 @@ def test_no_api_key_is_kept_in_plain_anywhere_in_the_database():
         assert api.get("/api/v1/classifiers/").status_code == 200  # and each key really was a working one
 
 
-@pytest.mark.django_db
-def test_a_key_revoked_on_the_api_page_is_refused_by_the_api_in_words():
-    ada = get_user_model().objects.create_user("ada", "ada@example.org", PASSWORD)
-    classifier = classifier_create(owner=ada, name="Hats", label_names=["a", "b"])
-    browser = Client()
-    browser.force_login(ada)
+def test_a_key_revoked_on_the_api_page_is_refused_by_the_api_in_words(on_the_api_page):
+    ada, classifier, browser = on_the_api_page
     secret = key_made_on_the_page(browser, classifier, "old")
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
