@@ -20,7 +20,7 @@ WALKED_METHODS = ("get", "post", "put", "patch", "delete")
 
 @dataclass(frozen=True)
 class Route:
-    name: str  # the URL name, or the view's dotted path for an unnamed route
+    name: str  # the URL name, or for an unnamed route its pattern
     route: str  # the full pattern from the site root, e.g. "classifiers/<uuid:classifier_id>/delete/"
     callback: Callable
     regex: bool  # a re_path: its URL cannot be built from parameters
@@ -60,11 +60,6 @@ class Route:
         return self.name
 
 
-def _dotted(callback: Callable) -> str:
-    view = getattr(callback, "view_class", None) or getattr(callback, "cls", None) or callback
-    return f"{view.__module__}.{view.__qualname__}"
-
-
 def site_routes() -> list[Route]:
     routes: list[Route] = []
 
@@ -80,8 +75,7 @@ def site_routes() -> list[Route]:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, prefix + text, is_regex)
             elif isinstance(pattern, URLPattern):
-                routes.append(Route(pattern.name or _dotted(pattern.callback), prefix + text, pattern.callback,
-                                    is_regex))
+                routes.append(Route(pattern.name or prefix + text, prefix + text, pattern.callback, is_regex))
 
     walk(get_resolver().url_patterns, "", False)
     return routes

@@ -29,8 +29,10 @@ from tests.worlds import full_classifier
 
 pytestmark = pytest.mark.django_db
 
+API_NOT_FOUND = r"api/[\s\S]*"  # unnamed routes go by their pattern
 # Routes anyone may call, each for a reason: the public pages, the health check, the API's description,
-# making an API key with a username and password, and the API's JSON 404 for paths that match nothing.
+# making an API key with a username and password, the API's JSON 404 for paths that match nothing, and
+# the browser's /favicon.ico.
 # (Static files are served by WhiteNoise before URL routing, so they never appear here.)
 PUBLIC = {
     ("landing", "GET"), ("landing", "POST"),
@@ -40,10 +42,11 @@ PUBLIC = {
     ("health", "GET"), ("health", "POST"),
     ("api-schema", "GET"), ("api-docs", "GET"),
     ("api-keys", "POST"),
-    ("classifiers.api.errors.api_not_found", "GET"), ("classifiers.api.errors.api_not_found", "POST"),
+    (API_NOT_FOUND, "GET"), (API_NOT_FOUND, "POST"),
+    *(("favicon.ico", method) for method in ("GET", "POST", "PUT", "PATCH", "DELETE")),  # to the static icon
 }
 # What a re_path route is called with (its URL cannot be built from parameters).
-REGEX_PATHS = {"classifiers.api.errors.api_not_found": "/api/v1/no-such-endpoint/"}
+REGEX_PATHS = {API_NOT_FOUND: "/api/v1/no-such-endpoint/"}
 MARKER = "Ada-private-7f3c"  # in the names of Ada's things: it must never reach anyone else
 PASSWORD = "correct-horse-battery-9"
 
