@@ -18,3 +18,6 @@ urlpatterns = [
     path("api/", include("classifiers.api.urls")),
     path("", include("classifiers.urls")),
 ]
+
+# Requests Django will not read (too many files or fields at once) say what to do instead.
+handler400 = "nanoweb.views.bad_request"

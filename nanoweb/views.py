@@ -1,8 +1,9 @@
-"""Public pages (landing, sign-up) and the health check."""
+"""Public pages (landing, sign-up), the health check, and the page for requests Django will not read."""
 
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -66,3 +67,18 @@ class ThrottledLoginView(auth_views.LoginView):
     def form_valid(self, form):
         login_failures_clear(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django refuses a request it will not read in full (too many files or fields at once), or one for a
+    host name this site does not answer to. The upload script sends files in batches, so a person meets the
+    first only with a plain form or a tool."""
+    message = "NanoWeb could not read this request."
+    if isinstance(exception, TooManyFilesSent):
+        message += (f" Send at most {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files at a time, or put them in a "
+                    "zip.")
+    elif isinstance(exception, TooManyFieldsSent):
+        message += f" It has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "bad_request", "message": message}}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)

@@ -134,3 +134,12 @@ def test_a_successful_log_in_clears_the_failure_count(client, settings):
     for _ in range(2):
         client.post(reverse("login"), {"username": "ada", "password": "guess"})
     assert client.post(reverse("login"), {"username": "ada", "password": GOOD_PASSWORD}).status_code == 302
+
+
+def test_a_host_name_the_site_does_not_answer_to_is_a_400_in_words(client):
+    page = client.get(reverse("landing"), HTTP_HOST="attacker.example")
+    assert page.status_code == 400
+    assert b"NanoWeb could not read this request." in page.content
+    api = client.get("/api/v1/classifiers/", HTTP_HOST="attacker.example")
+    assert api.status_code == 400
+    assert api.json() == {"error": {"code": "bad_request", "message": "NanoWeb could not read this request."}}

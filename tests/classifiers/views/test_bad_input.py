@@ -130,3 +130,16 @@ def test_a_class_named_like_another_is_refused_next_to_the_field_whatever_the_ca
     assert field_errors(page, f"id_{hat.id.hex[:8]}_name") == ['This classifier already has a class called "Dress".']
     assert not Classifier.objects.filter(name="Twins").exists()
     assert sorted(Label.objects.values_list("name", flat=True)) == ["dress", "hat"]
+
+
+def test_more_files_at_once_than_the_server_reads_is_refused_with_what_to_do(ada, dress, settings):
+    # The page's script sends files in batches; a plain form or a tool can still send too many at once.
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    files = [a_file(f"{n}.jpg", photo(n)) for n in range(5)]
+    response = ada[1].post(reverse("photos_upload", args=[dress.classifier_id, dress.id]), {"files": files})
+    assert response.status_code == 400
+    page = BeautifulSoup(response.content, "html.parser")
+    assert page.find("h1").get_text() == "This request could not be read"
+    assert ("NanoWeb could not read this request. Send at most 3 files at a time, or put them in a zip."
+            in page.get_text())
+    assert not dress.examples.exists()
