@@ -27,11 +27,15 @@ def uploads(names: list[str]) -> list[SimpleUploadedFile]:
 
 
 @pytest.fixture
-def evil_classifier(monkeypatch) -> Classifier:
+def mallory():
+    return get_user_model().objects.create_user("mallory", "mallory@example.org", "a long enough password 7")
+
+
+@pytest.fixture
+def evil_classifier(mallory, monkeypatch) -> Classifier:
     """Trained for real on photos of hats (the class named EVIL) and shoes, one hat photo flagged."""
     monkeypatch.setattr("classifiers.services.training._send", lambda run_id: None)  # run here, not queued
-    owner = get_user_model().objects.create_user("mallory", "mallory@example.org", "a long enough password 7")
-    classifier = classifier_create(owner=owner, name=EVIL, label_names=[EVIL, "shoes"])
+    classifier = classifier_create(owner=mallory, name=EVIL, label_names=[EVIL, "shoes"])
     hats = examples_add_uploads(label=classifier.labels.get(name=EVIL),
                                 files=uploads([f"hat-{n:04d}.jpg" for n in range(21, 30)])).added
     examples_add_uploads(label=classifier.labels.get(name="shoes"),
@@ -85,3 +89,24 @@ def test_a_name_made_of_html_and_script_runs_nothing_on_any_page(page, live_serv
     expect(page.locator("[data-verdict]")).to_have_text(EVIL)
     expect(page.locator("[data-bars] .bar-label").first).to_have_text(EVIL)
     nothing_ran(page)
+
+
+def test_markup_that_reached_a_page_anyway_could_not_run_script(chromium, live_server, mallory):
+    # The second line, should escaping ever fail: the page's policy blocks inline handlers and scripts.
+    context = chromium.new_context(base_url=live_server.url)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    logged_in(page, live_server, mallory)
+    page.goto("/dashboard/")
+    page.evaluate("""() => {
+        document.body.insertAdjacentHTML("beforeend", '<img src="x" onerror="window.__pwned = 1">');
+        const script = document.createElement("script");
+        script.textContent = "window.__pwned = 2";
+        document.body.appendChild(script);
+    }""")
+    page.wait_for_timeout(500)  # the broken <img> fails to load and would fire its onerror by now
+    assert page.evaluate("window.__pwned") is None
+    refusals = [text for text in console if "Content Security Policy" in text]
+    assert len(refusals) == 2, console  # the inline handler and the inline script, each refused
+    context.close()
