@@ -28,8 +28,10 @@ def attribution_csv(*, classifier: Classifier) -> str:
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     for row in attribution_rows(classifier=classifier):
-        # A cell starting with = + - @ would run as a formula in a spreadsheet; a leading quote stops that.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v and v[0] in "=+-@" else v) for k, v in row.items()})
+        # A cell starting with = + - @ (or a tab or carriage return before one) would run as a formula in a
+        # spreadsheet; a leading quote stops that.
+        writer.writerow({k: ("'" + v if isinstance(v, str) and v and v[0] in "=+-@\t\r" else v)
+                         for k, v in row.items()})
     return out.getvalue()
 
 

