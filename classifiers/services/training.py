@@ -241,10 +241,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         for m in metrics.get("misclassified", [])
     ]
     metrics["excluded"] = excluded
-    metrics["embedded"] = {
-        "new": cached.embedded,
-        "from_cache": len(examples) - cached.embedded + len(cached.unreadable),
-    }
+    metrics["embedded"] = {"new": cached.embedded, "from_cache": len(examples) - cached.embedded}
     metrics["backbone"] = classifier.backbone
 
     report("saving the model", 0.96, force=True)
