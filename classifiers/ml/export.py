@@ -1,8 +1,8 @@
 """Backbone + head + softmax as one ONNX file that runs with onnxruntime alone.
 
 Inputs are the two uint8 pictures NanoWeb itself makes from a photo (see README_TEXT), so a user needs
-only Pillow/numpy and onnxruntime; mirroring, scaling and averaging the views happen inside the graph,
-exactly as in the app.
+only Pillow/numpy and onnxruntime; scaling and averaging the views happen inside the graph, exactly as
+in the app.
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ class ExportedClassifier(nn.Module):
         n = pictures.shape[0]
         x = (pictures.float() - self.mean) / self.std
         x = x.permute(0, 1, 4, 2, 3)  # [N, 2, 3, S, S]
-        x = torch.cat([x, torch.flip(x, dims=[4])], dim=1)  # + mirrors → [N, 4, 3, S, S]
         size = x.shape[-1]
-        features = self.features(x.reshape(n * 4, 3, size, size)).reshape(n, 4, -1)
+        features = self.features(x.reshape(n * 2, 3, size, size)).reshape(n, 2, -1)
         features = features / features.norm(dim=2, keepdim=True).clamp_min(1e-12)
         representation = features.mean(dim=1)
         representation = representation / representation.norm(dim=1, keepdim=True).clamp_min(1e-12)

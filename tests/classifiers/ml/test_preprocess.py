@@ -64,7 +64,7 @@ def test_large_jpegs_are_decoded_at_reduced_size_but_never_below_what_the_networ
     assert picture.size[0] < 2400  # draft mode skipped detail that would be thrown away
 
 
-def test_the_network_sees_four_views_scaled_to_minus_one_one():
+def test_the_network_sees_the_views_scaled_to_minus_one_one():
     views = load_views(encoded(Image.new("RGB", (320, 240), (255, 0, 127)), "JPEG"), PREP)
     assert views.shape == (len(VIEWS), 3, PREP.image_size, PREP.image_size)
     assert views.dtype == np.float32
