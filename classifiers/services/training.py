@@ -7,6 +7,7 @@ claimed again. A failed run never touches the classifier's active version.
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 import uuid
@@ -176,12 +177,23 @@ def training_run_execute(*, run_id: uuid.UUID | str) -> TrainingRun | None:
         TrainingRun.objects.filter(id=run.id, status=Status.RUNNING).update(
             status=Status.QUEUED, stage="waiting to retry"
         )
-        raise TransientError(str(exc)) from exc
+        raise TransientError(_storage_in_words(exc) if isinstance(exc, OSError) else str(exc)) from exc
     except Exception as exc:
         log.exception("training run %s failed", run.id)
         _fail(run, _in_words(exc))
     run.refresh_from_db()
     return run
+
+
+def _storage_in_words(exc: OSError) -> str:
+    """What a person can do about a file that could not be written: the data folder is full or locked."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return f"the data folder is full{where}: free some disk space, then press Train again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR):
+        return (f"NanoWeb cannot write to its data folder{where}: check that the folder exists and that the worker "
+                "may write to it, then press Train again")
+    return f"a file could not be written{where}: {exc.strerror or exc}"
 
 
 def _in_words(exc: Exception) -> str:
@@ -317,7 +329,10 @@ def training_run_give_up(*, run_id: uuid.UUID | str, reason: str) -> None:
     """After the last retry of a transient failure: the run fails, saying what kept going wrong."""
     TrainingRun.objects.filter(id=run_id, status__in=TrainingRun.ACTIVE_STATUSES).update(
         status=Status.FAILED,
-        error=f"Training kept failing for a temporary reason and was given up after several tries: {reason}",
+        error=(
+            f"Training kept failing for a temporary reason and was given up after several tries: {reason}. "
+            "The previous version is still active."
+        ),
         finished_at=timezone.now(),
         stage="failed",
     )
