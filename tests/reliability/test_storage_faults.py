@@ -12,7 +12,7 @@ import pytest
 from classifiers.models import ModelVersion, TrainingRun
 from classifiers.services.prediction import predict_images
 from classifiers.tasks import train_classifier
-from tests.classifiers.conftest import clothes, owner, photos  # noqa: F401  (fixtures)
+from tests.classifiers.conftest import photos
 from tests.classifiers.services.test_training import train_now
 
 pytestmark = pytest.mark.django_db

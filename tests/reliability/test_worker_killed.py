@@ -8,6 +8,7 @@ and keeps the photos it had already saved.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -25,7 +26,6 @@ from scraper.services import search_job_create
 from tests.classifiers.conftest import add_example, make_classifier, photos
 from tests.fakes import images
 from tests.fakes.search import FakeCommons, Listing
-from tests.scraper.conftest import web  # noqa: F401  (the stand-in web server fixture)
 from tests.worker import celery_worker, database_url_of_test_db, process_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -81,10 +81,8 @@ def descendants(pid: int) -> list[int]:
 
 def kill_9(pids: list[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it may have died with its parent already
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def finished_run(run_id, timeout: float) -> TrainingRun:
