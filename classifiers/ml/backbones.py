@@ -5,6 +5,9 @@ The weights are a conversion of Google's TF-Lite EfficientNet-Lite models. Those
 scaled to about [-1, 1] ((x - 127) / 128), not on the usual ImageNet mean/std: on real photos of ImageNet
 classes the [-1, 1] scaling gives clearly better top-1 (tests/classifiers/ml/test_backbones.py measures
 both), so `Preprocessing.mean/std` say 127/128.
+
+This module needs no PyTorch, so web processes that only predict (through ONNX Runtime) never load it;
+the networks themselves are built in torch_backbones.py.
 """
 
 from __future__ import annotations
@@ -15,9 +18,6 @@ import importlib.metadata
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
-
-import torch
-from torch import nn
 
 DEFAULT_BACKBONE = "efficientnet-lite0"
 
@@ -105,34 +105,3 @@ def weights_fingerprint(name: str) -> str:
         str(spec.preprocessing.as_dict()),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
-class PooledFeatures(nn.Module):
-    """The backbone up to global average pooling: one `dim`-long vector a picture (timm's num_classes=0)."""
-
-    def __init__(self, network: nn.Module) -> None:
-        super().__init__()
-        self.network = network
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.network.extract_features(images).mean(dim=(2, 3))
-
-
-def build_network(name: str) -> nn.Module:
-    """The whole ImageNet network (with its 1000-class layer), weights loaded, in eval mode, frozen."""
-    from efficientnet_lite_pytorch import EfficientNet
-
-    backbone_spec(name)
-    network = EfficientNet.from_name(name)
-    state = torch.load(weights_path(name), map_location="cpu", weights_only=True)
-    network.load_state_dict(state, strict=True)
-    network.eval()
-    for parameter in network.parameters():
-        parameter.requires_grad_(False)
-    return network
-
-
-@cache
-def torch_backbone(name: str) -> PooledFeatures:
-    """The PyTorch reference feature extractor (cached per process: building it costs ~0.2 s)."""
-    return PooledFeatures(build_network(name)).eval()

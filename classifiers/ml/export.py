@@ -13,8 +13,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from classifiers.ml.backbones import backbone_spec, torch_backbone
+from classifiers.ml.backbones import backbone_spec
 from classifiers.ml.onnx_cache import onnx_bytes
+from classifiers.ml.torch_backbones import torch_backbone
 from classifiers.ml.training import TrainedModel
 
 

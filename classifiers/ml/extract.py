@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.ml.backbones import backbone_spec, torch_backbone
+from classifiers.ml.backbones import backbone_spec
 from classifiers.ml.onnx_cache import backbone_onnx_path
 from classifiers.ml.preprocess import DEFAULT_MAX_PIXELS, VIEWS, ImageError, load_views
 
@@ -117,6 +117,8 @@ class TorchExtractor(Extractor):
     """The reference: plain PyTorch eager on the same weights and the same preprocessing."""
 
     def __init__(self, name: str, *, threads: int = 2, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+        from classifiers.ml.torch_backbones import torch_backbone
+
         super().__init__(name, threads=threads, max_pixels=max_pixels)
         self.module = torch_backbone(name)
 

@@ -8,6 +8,9 @@ Regularisation follows scikit-learn's convention so the numbers mean the familia
     minimise  C * sum_i w_i * loss_i  +  1/2 * ||weights||^2      (biases are not penalised)
 with w_i the "balanced" class weight of example i (n / (classes * n_class)), so a class with few photos
 counts as much as a class with many.
+
+Only fitting needs PyTorch and imports it where it fits; a trained Head answers with numpy alone, so web
+processes that serve predictions never load PyTorch (about 500 MB a process).
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 LOGISTIC = "logistic"
 MLP = "mlp"
@@ -95,6 +96,8 @@ def span_basis(x: np.ndarray) -> np.ndarray:
     photos it is 10-20x less work than fitting in all 1280 feature dimensions. Computed from the n x n
     Gram matrix (an eigendecomposition of 100 x 100 instead of an SVD of 100 x 1280).
     """
+    import torch  # only when fitting: serving predictions never loads PyTorch
+
     with single_thread():
         rows = torch.from_numpy(x.astype(np.float64))
         values, vectors = torch.linalg.eigh(rows @ rows.T)
@@ -130,6 +133,8 @@ def fit_heads(
 def single_thread() -> Iterator[None]:
     """Head problems are small: thread hand-offs cost more than they save (measured 3x slower with 2
     threads on a busy 2-core machine)."""
+    import torch  # only when fitting: serving predictions never loads PyTorch
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -173,6 +178,9 @@ def _fit_logistic(z: np.ndarray, y: np.ndarray, k: int, configs: list[HeadConfig
     and neighbouring C values have nearby optima, so later solves take a fraction of the iterations.
     (One joint solve over all tasks was measured 10x slower: the shared line search serves none well.)
     """
+    import torch  # only when fitting: serving predictions never loads PyTorch
+    import torch.nn.functional as F
+
     x = torch.from_numpy(z.astype(np.float64))
     target = torch.from_numpy(y).long()
     d = x.shape[1]
@@ -205,6 +213,8 @@ def _fit_logistic(z: np.ndarray, y: np.ndarray, k: int, configs: list[HeadConfig
 def _logistic_objective(xs, onehot, ws, weight, bias):
     """C * sum_i w_i * CE_i + 1/2 ||W||^2 and its gradient, written out: autograd's bookkeeping costs more
     than the arithmetic on problems this small (measured 2x)."""
+    import torch  # only when fitting: serving predictions never loads PyTorch
+
 
     def closure() -> torch.Tensor:
         logits = xs @ weight + bias
@@ -228,6 +238,9 @@ def _fit_mlp(
     The MLP sees only the leading MLP_INPUT coordinates (with span coordinates: the principal directions):
     its first layer is then up to 10x smaller, and directions of tiny variance carry mostly noise.
     """
+    import torch  # only when fitting: serving predictions never loads PyTorch
+    import torch.nn.functional as F
+
     width = z.shape[1]
     z = z[:, :MLP_INPUT]
     generator = torch.Generator().manual_seed(seed)

@@ -17,7 +17,6 @@ from django.utils.text import slugify
 
 from classifiers.features import extractor_for
 from classifiers.ml import artifacts
-from classifiers.ml.export import export_onnx, labels_json, readme
 from classifiers.ml.onnx_cache import write_atomically
 from classifiers.ml.preprocess import VIEWS, ImageError, ImageTooLarge, load_views
 from classifiers.ml.training import TrainedModel, probabilities_with_unknown, represent
@@ -96,6 +95,9 @@ def model_export(*, classifier: Classifier) -> tuple[str, bytes]:
     filename = f"{slugify(classifier.name) or 'classifier'}-v{version.number}.zip"
     if cached.exists():
         return filename, cached.read_bytes()
+    # The export is built with PyTorch, loaded here only: web processes that merely predict never need it.
+    from classifiers.ml.export import export_onnx, labels_json, readme
+
     model = loaded_model(version)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -9,8 +9,9 @@ import pytest
 import torch
 from torchvision.models._meta import _IMAGENET_CATEGORIES as IMAGENET
 
-from classifiers.ml.backbones import BACKBONES, backbone_spec, build_network, weights_fingerprint
+from classifiers.ml.backbones import BACKBONES, backbone_spec, weights_fingerprint
 from classifiers.ml.preprocess import crop_uint8, open_rgb
+from classifiers.ml.torch_backbones import build_network
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "engine"
 
