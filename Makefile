@@ -23,6 +23,7 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py runall
 
 test: $(INSTALLED)
+	$(BIN)/ruff check .
 	rm -rf var/test
 	DATABASE_URL=$(TEST_DATABASE_URL) NANOWEB_TEST_REDIS_URL=$(TEST_REDIS_URL) NANOWEB_DATA_DIR=$(CURDIR)/var/test \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -21,6 +21,9 @@ def process_env(**overrides: str | None) -> dict[str, str]:
     """The test process's environment with overrides; a None value removes the variable."""
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "nanoweb.settings")
+    # The browser tests allow sync ORM calls inside Playwright's event loop, in this process only; a server or
+    # worker started from here must run as in production (check --deploy refuses the flag).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)
@@ -46,7 +49,9 @@ def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, concurrency: int = 1, ready_timeout: float = 90) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    env: dict[str, str], *, concurrency: int = 1, ready_timeout: float = 90
+) -> Iterator[subprocess.Popen]:
     """A real `celery worker` process; yields once it reports ready, and stops it afterwards."""
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "nanoweb", "worker", "--loglevel", "INFO",

@@ -229,8 +229,9 @@ class _SearchRun:
         have, requested = self.photo_count(), self.job.requested
         saved = self.counts["downloaded"]
         if self.check_cancel():
-            return Status.CANCELLED, (f"Cancelled. The {saved} photo{'s' if saved != 1 else ''} saved before that "
-                                      "are kept; search again to top the class up.")
+            photos = "1 photo saved before that is" if saved == 1 else f"{saved} photos saved before that are"
+            kept = f"The {photos} kept"
+            return Status.CANCELLED, f"Cancelled. {kept}; search again to top the class up."
         if have >= requested:
             if saved == 0 and self.counts["had"] >= requested:
                 return Status.SUCCEEDED, (f'"{self.label.name}" already has {have} photos, as many as asked for; '

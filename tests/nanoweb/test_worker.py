@@ -10,7 +10,7 @@ from django.db import connection
 
 from nanoweb.models import WorkerPing
 from tests.services import require_redis
-from tests.worker import celery_worker, manage, process_env, database_url_of_test_db
+from tests.worker import celery_worker, database_url_of_test_db, manage, process_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.services]
 

@@ -177,7 +177,10 @@ def test_cancelling_a_running_search_stops_it_and_keeps_the_photos_already_saved
     assert job.status == "cancelled"
     assert 1 <= kept < 20
     assert job.counts["downloaded"] == kept
-    assert job.error == f"Cancelled. The {kept} photos saved before that are kept; search again to top the class up."
+    kept_words = (
+        "The 1 photo saved before that is kept" if kept == 1 else f"The {kept} photos saved before that are kept"
+    )
+    assert job.error == f"Cancelled. {kept_words}; search again to top the class up."
 
 
 def test_a_queued_search_cancelled_before_it_starts_never_runs(dress, commons):
