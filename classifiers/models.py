@@ -82,6 +82,10 @@ class Example(models.Model):
     flags = models.JSONField(default=dict, blank=True)
     # Flags a person has dismissed ("keep"): the same flag is not raised again for this photo.
     dismissed_flags = models.JSONField(default=list, blank=True)
+    # How strong each flag's doubt is, 0-1 ({"outlier": 0.7}); the review list shows the biggest first.
+    flag_scores = models.JSONField(default=dict, blank=True)
+    # Found by a "find more photos" search: held back from training until a person keeps it.
+    awaiting_review = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -32,6 +32,8 @@ class SearchJob(models.Model):
     counts = models.JSONField(default=empty_counts)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # The photos it adds wait for review and are not trained on until kept ("find N more photos of X").
+    hold_for_review = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
