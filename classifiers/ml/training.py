@@ -13,7 +13,8 @@ import numpy as np
 
 from classifiers.ml import evaluation
 from classifiers.ml.heads import LOGISTIC, MLP, Head, HeadConfig, fit_heads, softmax, span_basis, unproject
-from classifiers.ml.unknown import UnknownDetector, calibrate, leave_one_out_scores
+from classifiers.ml.outliers import outlier_flags
+from classifiers.ml.unknown import UnknownDetector, calibrate
 
 # Candidates compared by cross-validation. C=10 on L2-normalised features is the measured sweet spot for
 # logistic regression and C=30 was as good on the texture-heavy trashnet set (C=3 never won on either
@@ -242,20 +243,8 @@ def _misclassified_flags(probabilities: np.ndarray, y: np.ndarray, labels: list[
 
 
 def _outlier_flags(x: np.ndarray, y: np.ndarray, labels: list[str], detector: UnknownDetector) -> dict[int, str]:
-    """Photos unlike every other photo of their own class: a wrong picture, or a rare look worth checking."""
-    out = {}
-    for label in np.unique(y):
-        rows = np.flatnonzero(y == label)
-        if len(rows) < 3:
-            continue
-        scores = leave_one_out_scores(x[rows], detector.neighbours)
-        for row, score in zip(rows, scores, strict=True):
-            if score > detector.threshold:
-                out[int(row)] = (
-                    f"looks unlike the other photos of {labels[label]!r} "
-                    f"(distance {score:.2f}, usual below {detector.threshold:.2f})"
-                )
-    return out
+    """Photos unlike their own class: a wrong picture, or a rare look worth checking (see outliers.py)."""
+    return outlier_flags(x, y, labels)
 
 
 def probabilities_with_unknown(model: TrainedModel, representation: np.ndarray) -> list[dict]:
