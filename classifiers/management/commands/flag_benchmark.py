@@ -1,6 +1,7 @@
 """How well the `outlier` flag finds intruders, and whether dropping flagged photos helps training.
 
-    python manage.py flag_benchmark DIR --intruders DIR2 [--genuine 32] [--fraction 0.2] [--seeds 3] [--json]
+    python manage.py flag_benchmark DIR --intruders DIR2 [--genuine 32] [--fraction 0.2] [--seeds 3]
+        [--classes A,B] [--json]
 
 For each seed: `--genuine` photos of each class of DIR, plus intruders from DIR2 making up `--fraction`
 of each class, go through the app's own training code (training.train, which computes the flags). The
@@ -40,15 +41,25 @@ class Command(BaseCommand):
         parser.add_argument("--fraction", type=float, default=0.2, help="share of intruders in each class")
         parser.add_argument("--seeds", type=int, default=3)
         parser.add_argument("--max-test", type=int, default=40)
+        parser.add_argument("--classes", help="only these classes of DIR, comma-separated (e.g. two that look alike)")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args, dir: str, intruders: str, genuine: int, fraction: float, seeds: int, max_test: int,
-               as_json: bool, **options) -> None:
+               classes: str | None, as_json: bool, **options) -> None:
         if not 0 < fraction < 1:
             raise CommandError("--fraction must be between 0 and 1")
         extractor = onnx_extractor(settings.DEFAULT_BACKBONE, cache_dir=settings.FEATURE_CACHE_DIR,
                                    threads=settings.ENGINE_THREADS)
+        wanted = [name.strip() for name in (classes or "").split(",") if name.strip()]
         paths, y_all, classes = image_folder(dir)
+        if wanted:
+            missing = sorted(set(wanted) - set(classes))
+            if missing or len(wanted) < 2:
+                raise CommandError(f"--classes needs at least two of {', '.join(classes)}; not found: {missing}")
+            keep = np.isin(np.array(classes)[y_all], wanted)
+            paths = [path for path, kept in zip(paths, keep, strict=True) if kept]
+            y_all = np.array([wanted.index(classes[label]) for label in y_all[keep]])
+            classes = wanted
         intruder_paths, _, _ = image_folder(intruders)
         features = np.stack(extractor.embed(paths, views=VIEWS).features)
         foreign = np.stack(extractor.embed(intruder_paths, views=VIEWS).features)
