@@ -1,0 +1,25 @@
+"""A small run of the outlier benchmark on the test photos: hats, trousers and shoes with glass, cardboard
+and metal rubbish slipped in as a fifth of each class, through the command people run on bigger sets."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from django.core.management import call_command
+
+from tests.classifiers.conftest import ENGINE_DATA
+
+
+def test_the_benchmark_reports_intruders_caught_and_three_accuracies():
+    out = io.StringIO()
+    call_command("flag_benchmark", str(ENGINE_DATA / "clothing"), intruders=str(ENGINE_DATA / "trashnet"),
+                 genuine=12, seeds=1, json=True, stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    result = json.loads(lines[-1])
+    assert result["intruders_per_class"] == 3
+    assert result["intruders_caught"] >= 0.7
+    assert result["genuine_flagged"] <= 0.1
+    for name in ("accuracy_mixed", "accuracy_flagged_dropped", "accuracy_clean"):
+        assert 0.5 <= result[name] <= 1.0
+    assert "outlier flag caught" in lines[-2]
