@@ -11,10 +11,12 @@ from nanoweb.errors import Conflict, InvalidInput
 
 
 def example_keep(*, example: Example) -> Example:
-    """Clear the photo's flags and remember them as dismissed, so the same doubt is not raised again."""
+    """Clear the photo's flags and remember them as dismissed, so the same doubt is not raised again; a
+    photo waiting for review is trained on from now on."""
     dismissed = list(dict.fromkeys([*(example.dismissed_flags or []), *(example.flags or {})]))
-    example.flags, example.dismissed_flags = {}, dismissed
-    example.save(update_fields=["flags", "dismissed_flags"])
+    example.flags, example.flag_scores, example.dismissed_flags = {}, {}, dismissed
+    example.awaiting_review = False
+    example.save(update_fields=["flags", "flag_scores", "dismissed_flags", "awaiting_review"])
     return example
 
 
@@ -28,8 +30,9 @@ def example_move(*, example: Example, label: Label) -> Example:
     if label.examples.filter(sha256=example.sha256).exists():
         raise Conflict(f"“{label.name}” already has this picture; drop this copy instead.",
                        details={"field": "label"})
-    example.label, example.flags = label, {}
-    example.save(update_fields=["label", "flags"])
+    # Choosing its class is a decision about the photo: it is trained on from now on.
+    example.label, example.flags, example.flag_scores, example.awaiting_review = label, {}, {}, False
+    example.save(update_fields=["label", "flags", "flag_scores", "awaiting_review"])
     return example
 
 

@@ -25,6 +25,7 @@ from classifiers.ml import artifacts
 from classifiers.ml.training import NotEnoughData, check_enough, train
 from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
 from classifiers.open_licences import is_open_licence
+from classifiers.services.flags import flags_refresh_quietly
 from nanoweb.errors import Conflict, InvalidInput, NotFound, Unavailable
 from nanoweb.heartbeat import heartbeat
 
@@ -34,7 +35,6 @@ Status = TrainingRun.Status
 # A running row whose heartbeat is older than this was left by a dead worker and may be claimed again.
 STALE_AFTER = timedelta(seconds=settings.TRAINING_STALE_SECONDS)
 HEARTBEAT_EVERY = 1.0  # seconds between progress writes
-FLAG_KINDS = ("outlier", "misclassified")
 
 
 class TransientError(Exception):
@@ -50,8 +50,13 @@ def _labels(classifier: Classifier) -> list[Label]:
 
 def _training_examples(classifier: Classifier) -> tuple[list[Example], dict]:
     """The examples a run uses, and what was left out and why (open-licence filter)."""
-    examples = list(Example.objects.filter(label__classifier=classifier).select_related("label").order_by("created_at"))
+    photos = Example.objects.filter(label__classifier=classifier)
+    # Photos a "find more" search brought in are trained on only once a person keeps them.
+    examples = list(photos.filter(awaiting_review=False).select_related("label").order_by("created_at"))
     excluded: dict = {"count": 0, "reasons": {}}
+    waiting = photos.filter(awaiting_review=True).count()
+    if waiting:
+        excluded["awaiting_review"] = waiting
     if classifier.open_licenses_only:
         kept = []
         for example in examples:
@@ -83,6 +88,9 @@ def _check_trainable(labels: list[Label], examples: list[Example], excluded: dic
             note = (
                 f" ({excluded['count']} photos without an open licence were left out because open licences only is on.)"
             )
+        if excluded.get("awaiting_review"):
+            note += (f" ({excluded['awaiting_review']} photos found by a search are waiting for review; keep them "
+                     "on the review page to train on them.)")
         raise InvalidInput(str(exc) + note, details={"field": "examples"}) from None
 
 
@@ -290,22 +298,19 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             heartbeat_at=timezone.now(),
             error="",
         )
-    _write_flags(examples, result.flags)
+    # The run has succeeded whatever happens to the flags (a failure is logged).
+    flags_refresh_quietly(classifier=classifier, misclassified=_misclassified(examples, result),
+                          judged=[e.id for e in examples])
 
 
-def _write_flags(examples: list[Example], flags: dict[int, dict[str, str]]) -> None:
-    """Replace this run's kinds of flags on every photo it trained on, skipping flags a person dismissed."""
-    changed = []
-    for row, example in enumerate(examples):
-        current = {k: v for k, v in (example.flags or {}).items() if k not in FLAG_KINDS}
-        dismissed = set(example.dismissed_flags or [])
-        for kind, reason in flags.get(row, {}).items():
-            if kind not in dismissed:
-                current[kind] = reason
-        if current != (example.flags or {}):
-            example.flags = current
-            changed.append(example)
-    Example.objects.bulk_update(changed, ["flags"], batch_size=500)
+def _misclassified(examples: list[Example], result) -> dict[uuid.UUID, tuple[float, str]]:
+    """example id → (confidence, reason) for the photos cross-validation took for another class."""
+    confidence = {m["row"]: m["confidence"] for m in result.metrics.get("misclassified", [])}
+    return {
+        examples[row].id: (confidence.get(row, 0.5), kinds["misclassified"])
+        for row, kinds in result.flags.items()
+        if "misclassified" in kinds
+    }
 
 
 # --- versions -------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from scraper.services.search_jobs import (
     search_job_cancel,
     search_job_create,
     search_job_execute,
+    search_job_find_more,
     search_jobs_fail_stale,
 )
 from scraper.services.uploads import examples_add_uploads
@@ -28,5 +29,6 @@ __all__ = [
     "search_job_cancel",
     "search_job_create",
     "search_job_execute",
+    "search_job_find_more",
     "search_jobs_fail_stale",
 ]

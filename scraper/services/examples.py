@@ -31,6 +31,8 @@ class Provenance:
     author: str = ""
     fetched_at: datetime | None = None
     search_job: SearchJob | None = None
+    # Held back from training until a person keeps it (photos of a "find more" search).
+    awaiting_review: bool = False
 
 
 @dataclass
@@ -108,5 +110,5 @@ def _provenance_fields(p: Provenance) -> dict:
         "provider": cut(p.provider, "provider"), "original_name": cut(p.original_name, "original_name"),
         "source_url": url(p.source_url), "page_url": url(p.page_url), "title": cut(p.title, "title"),
         "license": cut(p.license, "license"), "license_url": url(p.license_url), "author": cut(p.author, "author"),
-        "fetched_at": p.fetched_at, "search_job": p.search_job,
+        "fetched_at": p.fetched_at, "search_job": p.search_job, "awaiting_review": p.awaiting_review,
     }

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from classifiers.models import Example, Label
+from classifiers.services.flags import flags_refresh_quietly
 from nanoweb.errors import Conflict, InvalidInput, Unavailable
 from nanoweb.heartbeat import heartbeat
 from scraper.downloader import Downloaded, download_images, fetch_image
@@ -35,7 +36,7 @@ FLUSH_SECONDS = 0.5  # live counts reach the database at most this often
 
 
 def search_job_create(*, label: Label, query: str | None = None, count: int = 20,
-                      providers: list[str] | None = None) -> SearchJob:
+                      providers: list[str] | None = None, hold_for_review: bool = False) -> SearchJob:
     query = " ".join((query if query is not None else label.name).split())
     if not query:
         raise InvalidInput("The search phrase is empty.", details={"field": "query"})
@@ -57,9 +58,28 @@ def search_job_create(*, label: Label, query: str | None = None, count: int = 20
         raise Conflict(f'A search for photos of "{label.name}" is already under way. Wait for it to finish or '
                        "cancel it first.")
     with transaction.atomic():
-        job = SearchJob.objects.create(label=label, query=query, requested=count, providers=providers)
+        job = SearchJob.objects.create(label=label, query=query, requested=count, providers=providers,
+                                       hold_for_review=hold_for_review)
         transaction.on_commit(lambda: _enqueue(job))
     return job
+
+
+def search_job_find_more(*, label: Label, count: int, query: str | None = None,
+                         providers: list[str] | None = None) -> SearchJob:
+    """"Find N more photos of X": a search that adds up to `count` photos to what the class has now, and
+    holds them for review: they are not trained on until a person keeps them."""
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        raise InvalidInput("The number of photos must be a whole number.", details={"field": "count"}) from None
+    have = Example.objects.filter(label=label).count()
+    if count < 1 or have + count > settings.SEARCH_MAX_COUNT:
+        room = max(settings.SEARCH_MAX_COUNT - have, 0)
+        raise InvalidInput(f"Ask for between 1 and {room} more photos: a search fills a class up to "
+                           f"{settings.SEARCH_MAX_COUNT} photos, and “{label.name}” has {have}.",
+                           details={"field": "count"})
+    return search_job_create(label=label, query=query, count=have + count, providers=providers,
+                             hold_for_review=True)
 
 
 def _enqueue(job: SearchJob) -> None:
@@ -106,7 +126,7 @@ def search_job_execute(*, job_id) -> None:
     if claimed != 1:
         logger.info("Search job %s is not ours to run (done, cancelled or taken).", job_id)
         return
-    job = SearchJob.objects.select_related("label").get(id=job_id)
+    job = SearchJob.objects.select_related("label__classifier").get(id=job_id)
     with heartbeat(SearchJob, job.id):
         _SearchRun(job).run()
 
@@ -138,6 +158,8 @@ class _SearchRun:
                 if self.needed() <= 0 or self.check_cancel():
                     break
                 self.search_provider(name)
+            if self.counts["downloaded"]:
+                self.flag_photos()
             self.finish(*self.outcome())
         except SoftTimeLimitExceeded:
             self.finish(Status.FAILED, "The search took longer than the time limit. The photos saved so far are "
@@ -196,7 +218,8 @@ class _SearchRun:
         provenance = Provenance(
             provider=provider, original_name=done.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1],
             source_url=hit.image_url, page_url=hit.page_url, title=hit.title, license=hit.license,
-            license_url=hit.license_url, author=hit.author, fetched_at=timezone.now(), search_job=self.job)
+            license_url=hit.license_url, author=hit.author, fetched_at=timezone.now(), search_job=self.job,
+            awaiting_review=self.job.hold_for_review)
         try:
             example_add_normalised(label=self.label, image=done.image, provenance=provenance)
         except DuplicateImage:
@@ -204,6 +227,12 @@ class _SearchRun:
             return
         self.counts["downloaded"] += 1
         tally["downloaded"] += 1
+
+    def flag_photos(self) -> None:
+        """Judge the class's new photos against the whole classifier before the job says it is done. The
+        photos are saved either way: a flagging failure is logged and the search still succeeds."""
+        SearchJob.objects.filter(id=self.job.id).update(heartbeat_at=timezone.now())
+        flags_refresh_quietly(classifier=self.label.classifier)
 
     # --- bookkeeping ---------------------------------------------------------------------------------
     def photo_count(self) -> int:

@@ -1,0 +1,174 @@
+"""Flags on a classifier's photos, from their frozen features: near duplicates, the same picture in two
+classes, off-topic outliers; and, handed over by a training run, photos its cross-validation took for
+another class.
+
+flags_refresh runs at the end of every training run and of every web search. It embeds the photos that
+have no features yet (the feature cache makes the others free), judges all photos of the classifier
+together, and rewrites its kinds of flags with a short reason and a strength each. A flag a person
+dismissed by keeping the photo is never raised again for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from classifiers.features import features_for
+from classifiers.ml.duplicates import near_duplicates
+from classifiers.ml.outliers import outliers
+from classifiers.ml.training import represent
+from classifiers.models import Classifier, Example
+
+log = logging.getLogger(__name__)
+
+DUPLICATE, IN_OTHER_CLASS, OUTLIER, MISCLASSIFIED = "duplicate", "in_other_class", "outlier", "misclassified"
+KINDS = (IN_OTHER_CLASS, DUPLICATE, MISCLASSIFIED, OUTLIER)
+# Kinds flags_refresh owns: recomputed from scratch each time. Misclassified only when a run hands its
+# verdicts over (a search changes nothing about what cross-validation saw).
+FEATURE_KINDS = (DUPLICATE, IN_OTHER_CLASS, OUTLIER)
+# Strength of a flag with no measured score: a picture in two classes is wrong in at least one of them.
+DEFAULT_SCORES = {IN_OTHER_CLASS: 1.0, DUPLICATE: 0.9, MISCLASSIFIED: 0.6, OUTLIER: 0.5}
+
+
+@dataclass
+class FlagsRefreshed:
+    photos: int = 0
+    flagged: dict[str, int] = field(default_factory=dict)  # kind → photos carrying it after the refresh
+    changed: int = 0
+    unreadable: int = 0
+
+
+def doubt(example: Example) -> float:
+    """The strongest doubt among the photo's flags, 0 when it has none."""
+    scores = example.flag_scores or {}
+    return max((float(scores.get(kind, DEFAULT_SCORES.get(kind, 0.5))) for kind in example.flags or {}), default=0.0)
+
+
+def _name(example: Example) -> str:
+    return example.original_name or example.title or str(example.id)[:8]
+
+
+def _same_picture_pairs(examples: list[Example], x: np.ndarray) -> set[tuple[int, int]]:
+    """Index pairs (i < j) showing the same picture: equal bytes, perceptual hashes within
+    NEAR_DUPLICATE_DISTANCE bits, or features at least DUPLICATE_COSINE alike."""
+    pairs = {(i, j) for i, j, _ in near_duplicates(x)}
+    hashes = [(i, int(e.phash, 16)) for i, e in enumerate(examples) if e.phash]
+    if len(hashes) > 1:
+        rows = np.array([i for i, _ in hashes])
+        values = np.array([h for _, h in hashes], dtype=np.uint64)
+        for a in range(len(values)):
+            close = np.bitwise_count(values[a] ^ values[a + 1 :]) <= settings.NEAR_DUPLICATE_DISTANCE
+            pairs.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
+    by_sha: dict[str, int] = {}
+    for i, example in enumerate(examples):
+        if example.sha256 in by_sha:
+            pairs.add((by_sha[example.sha256], i))
+        else:
+            by_sha[example.sha256] = i
+    return pairs
+
+
+def _feature_flags(examples: list[Example], x: np.ndarray) -> dict[int, dict[str, tuple[float, str]]]:
+    """row → {kind: (score, reason)} for the kinds flags_refresh owns."""
+    labels = sorted({e.label_id for e in examples}, key=str)
+    index = {label_id: i for i, label_id in enumerate(labels)}
+    names = {e.label_id: e.label.name for e in examples}
+    y = np.array([index[e.label_id] for e in examples], dtype=np.int64)
+    found: dict[int, dict[str, tuple[float, str]]] = {}
+    for row, item in outliers(x, y, [names[label_id] for label_id in labels]).items():
+        found.setdefault(row, {})[OUTLIER] = (item.score, item.reason)
+    # Examples arrive oldest first, so in a same-class pair the later copy is the one flagged.
+    for i, j in sorted(_same_picture_pairs(examples, x)):
+        first, second = examples[i], examples[j]
+        if first.label_id == second.label_id:
+            found.setdefault(j, {})[DUPLICATE] = (
+                DEFAULT_SCORES[DUPLICATE], f"nearly the same picture as {_name(first)!r}, added before it")
+        else:
+            for row, other in ((i, second), (j, first)):
+                found.setdefault(row, {})[IN_OTHER_CLASS] = (
+                    DEFAULT_SCORES[IN_OTHER_CLASS], f"the same picture is also in {other.label.name!r}")
+    return found
+
+
+def flags_refresh(
+    *,
+    classifier: Classifier,
+    misclassified: dict[uuid.UUID, tuple[float, str]] | None = None,
+    judged: Iterable[uuid.UUID] = (),
+) -> FlagsRefreshed:
+    """Recompute the feature flags of every photo of the classifier. A training run passes `misclassified`
+    (example id → (confidence, reason)) for the photos its cross-validation `judged`: those photos get
+    exactly those misclassified flags; other photos keep theirs."""
+    examples = list(
+        Example.objects.filter(label__classifier=classifier).select_related("label").order_by("created_at", "id")
+    )
+    result = FlagsRefreshed(photos=len(examples))
+    if not examples:
+        return result
+    cached = features_for(examples, backbone=classifier.backbone)
+    result.unreadable = len(cached.unreadable)
+    readable = [e for e in examples if e.id in cached.features]
+    found: dict[uuid.UUID, dict[str, tuple[float, str]]] = {}
+    if readable:
+        x = represent(np.stack([cached.features[e.id] for e in readable]))
+        found = {readable[row].id: kinds for row, kinds in _feature_flags(readable, x).items()}
+    judged = set(judged)
+    for example_id, verdict in (misclassified or {}).items():
+        found.setdefault(example_id, {})[MISCLASSIFIED] = verdict
+
+    changed = []
+    for example in examples:
+        kinds = FEATURE_KINDS
+        if misclassified is not None and example.id in judged:
+            kinds += (MISCLASSIFIED,)
+        if example.id not in cached.features:  # unreadable now: its feature flags stay as they were
+            kinds = tuple(kind for kind in kinds if kind not in FEATURE_KINDS)
+        flags = {k: v for k, v in (example.flags or {}).items() if k not in kinds}
+        scores = {k: v for k, v in (example.flag_scores or {}).items() if k in flags}
+        for kind, (score, reason) in found.get(example.id, {}).items():
+            if kind in kinds:
+                flags[kind], scores[kind] = reason, round(float(score), 3)
+        if flags != (example.flags or {}) or scores != (example.flag_scores or {}):
+            example.flags, example.flag_scores = flags, scores
+            changed.append(example)
+    with transaction.atomic():
+        # Decisions taken while the features were read win: a photo kept meanwhile does not get back a
+        # flag it dismissed, and one moved to another class is judged again next time.
+        now = {
+            row["id"]: row
+            for row in Example.objects.select_for_update()
+            .filter(id__in=[e.id for e in changed])
+            .values("id", "label_id", "dismissed_flags")
+        }
+        written = []
+        for example in changed:
+            current = now.get(example.id)
+            if current is None or current["label_id"] != example.label_id:
+                continue
+            dismissed = set(current["dismissed_flags"] or [])
+            example.flags = {k: v for k, v in example.flags.items() if k not in dismissed}
+            example.flag_scores = {k: v for k, v in example.flag_scores.items() if k in example.flags}
+            written.append(example)
+        Example.objects.bulk_update(written, ["flags", "flag_scores"], batch_size=500)
+    changed = written
+    result.changed = len(changed)
+    for example in examples:
+        for kind in example.flags or {}:
+            result.flagged[kind] = result.flagged.get(kind, 0) + 1
+    return result
+
+
+def flags_refresh_quietly(*, classifier: Classifier, **kwargs) -> FlagsRefreshed | None:
+    """flags_refresh for callers whose own work must not fail because of it (a finished search or run):
+    any error is logged and None returned."""
+    try:
+        return flags_refresh(classifier=classifier, **kwargs)
+    except Exception:
+        log.exception("could not refresh the flags of classifier %s", classifier.id)
+        return None
