@@ -10,9 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from classifiers.advice import more_photos_suggestions
 from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+from classifiers.services.flags import doubt
+from classifiers.services.review import REVIEW_ACTIONS
 from nanoweb.models import ApiKey
 from scraper.models import SearchJob
+from scraper.yields import search_job_yield
 
 MAX_URLS_PER_REQUEST = 100
 
@@ -131,7 +135,19 @@ class ImageSerializer(serializers.ModelSerializer):
     flags = serializers.DictField(
         child=serializers.CharField(),
         read_only=True,
-        help_text="Why this photo may be a poor example: duplicate, in_other_class, outlier, misclassified.",
+        help_text=(
+            "Why this photo may be a poor example, {kind: reason}: duplicate (nearly the same picture as an "
+            "earlier photo of the class), in_other_class (the same picture is in another class), outlier (looks "
+            "unlike the other photos of its class), misclassified (taken for another class by a model that did "
+            "not see it)."
+        ),
+    )
+    doubt = serializers.SerializerMethodField(
+        help_text="How strongly its flags doubt the photo, 0 (no flag) to 1; review lists sort by it."
+    )
+    awaiting_review = serializers.BooleanField(
+        read_only=True,
+        help_text="Found by a 'find more' search and not trained on until kept (POST .../review/ keep).",
     )
 
     class Meta:
@@ -151,8 +167,13 @@ class ImageSerializer(serializers.ModelSerializer):
             "width",
             "height",
             "flags",
+            "doubt",
+            "awaiting_review",
             "created_at",
         ]
+
+    def get_doubt(self, example: Example) -> float:
+        return doubt(example)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, example: Example) -> str:
@@ -201,6 +222,51 @@ class ImportResultSerializer(serializers.Serializer):
     rejected = RejectedItemSerializer(many=True)
 
 
+# --- Review -------------------------------------------------------------------------------------------
+
+MAX_REVIEW_IMAGES = 500
+
+
+class ReviewImageSerializer(ImageSerializer):
+    label_name = serializers.CharField(source="label.name", read_only=True, help_text="The photo's class.")
+
+    class Meta(ImageSerializer.Meta):
+        fields = [*ImageSerializer.Meta.fields, "label_name"]
+
+
+class ReviewDecisionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=REVIEW_ACTIONS,
+        help_text=(
+            "keep: the photo stays, its flags are dismissed for good (not raised again for the same reasons) and "
+            "a photo waiting for review is trained on from now on; drop: the photo is deleted; move: the photo "
+            "goes to `label_id`, a class of the same classifier."
+        ),
+    )
+    image_ids = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=MAX_REVIEW_IMAGES,
+        help_text="The photos to apply it to, from any classes of this classifier.",
+    )
+    label_id = serializers.UUIDField(required=False, help_text="For move: the class to move the photos to.")
+
+    def validate(self, data: dict) -> dict:
+        if data["action"] == "move" and not data.get("label_id"):
+            raise serializers.ValidationError({"label_id": ["Say which class to move the photos to."]})
+        return data
+
+
+class SkippedImageSerializer(serializers.Serializer):
+    image_id = serializers.UUIDField()
+    reason = serializers.CharField()
+
+
+class ReviewResultSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    applied = serializers.IntegerField(help_text="How many photos the decision was applied to.")
+    skipped = SkippedImageSerializer(many=True, help_text="Photos it could not be applied to, and why.")
+    images = ReviewImageSerializer(many=True, help_text="The photos as they are now (none after drop).")
+
+
 # --- Search jobs --------------------------------------------------------------------------------------
 
 
@@ -223,11 +289,58 @@ class SearchSerializer(serializers.Serializer):
     )
 
 
+class FindMoreSerializer(serializers.Serializer):
+    count = serializers.IntegerField(
+        min_value=1, max_value=settings.SEARCH_MAX_COUNT, default=20,
+        help_text="How many photos to add to what the class has now.",
+    )
+    query = serializers.CharField(
+        required=False, max_length=300, help_text="What to search for; the class name if left out."
+    )
+    providers = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(settings.SEARCH_PROVIDER_NAMES)),
+        required=False,
+        min_length=1,
+        help_text="Search engines to use; the server's configured ones if left out.",
+    )
+
+
+class RejectedCountsField(serializers.DictField):
+    child = serializers.IntegerField()
+
+
+class SearchYieldSerializer(serializers.Serializer):
+    asked = serializers.IntegerField(help_text="New photos the search was to add.")
+    found = serializers.IntegerField(help_text="Pictures the search engines listed (new to this class).")
+    downloaded = serializers.IntegerField(help_text="Saved into the class.")
+    duplicates = serializers.IntegerField(help_text="Refused as the same picture as one already in the class.")
+    rejected = RejectedCountsField(help_text="Refused, by reason: {reason: n}.")
+    usable = serializers.IntegerField(help_text="Saved photos still in the class, neither flagged nor waiting.")
+    flagged = serializers.IntegerField(help_text="Saved photos with a flag to look at.")
+    waiting = serializers.IntegerField(help_text="Saved photos waiting for review (a 'find more' search).")
+    moved = serializers.IntegerField(help_text="Saved photos since moved to another class.")
+    dropped = serializers.IntegerField(help_text="Saved photos since deleted.")
+    summary = serializers.CharField(help_text="In words: 'asked 50 → found 80 → saved 40 (...) → 37 usable'.")
+
+
+class LabelYieldSerializer(SearchYieldSerializer):
+    label = serializers.UUIDField(help_text="The class.")
+    name = serializers.CharField(help_text="The class's name.")
+    searches = serializers.IntegerField(help_text="Web searches of this class so far.")
+
+
 class SearchJobSerializer(serializers.ModelSerializer):
     label = serializers.UUIDField(source="label_id", read_only=True)
     counts = serializers.DictField(
         read_only=True,
         help_text="found, downloaded, duplicates, rejected ({reason: n}) and provider_errors, as they grow.",
+    )
+    hold_for_review = serializers.BooleanField(
+        read_only=True, help_text="Its photos wait for review and are not trained on until kept."
+    )
+    yield_ = serializers.SerializerMethodField(
+        method_name="get_yield",
+        help_text="From asked to usable: found, saved, duplicates, refused by reason, usable, flagged, waiting.",
     )
 
     class Meta:
@@ -240,21 +353,48 @@ class SearchJobSerializer(serializers.ModelSerializer):
             "providers",
             "status",
             "counts",
+            "yield_",
+            "hold_for_review",
             "error",
             "created_at",
             "started_at",
             "finished_at",
         ]
 
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        # `yield` is a Python keyword, so the field is declared as yield_ and answered as yield.
+        return {("yield" if name == "yield_" else name): field for name, field in fields.items()}
+
+    @extend_schema_field(SearchYieldSerializer)
+    def get_yield(self, job: SearchJob) -> dict:
+        return search_job_yield(job)
+
 
 # --- Training, versions, prediction -------------------------------------------------------------------
+
+
+class SuggestionSerializer(serializers.Serializer):
+    label = serializers.UUIDField(help_text="The class that would gain from more photos.")
+    name = serializers.CharField()
+    reason = serializers.CharField(help_text="Why, in words, from the confusion matrix and the learning curve.")
+    find_more = serializers.CharField(
+        help_text="POST here ({'count': n}) to find n more photos of it, held for review until kept."
+    )
 
 
 class TrainingRunSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField(help_text="The version this run produced, once it succeeded.")
     metrics = serializers.DictField(
         read_only=True,
-        help_text="accuracy, per_label, confusion, learning_curve, misclassified, head, evaluation, excluded.",
+        help_text=(
+            "accuracy, per_label, confusion, learning_curve, misclassified, head, evaluation, and excluded: how "
+            "many photos were left out and why ({count, reasons, rule} for open licences only, awaiting_review "
+            "for photos waiting for review, unreadable)."
+        ),
+    )
+    suggestions = serializers.SerializerMethodField(
+        help_text="Where more photos would help most: the most confused pair, classes still improving."
     )
 
     class Meta:
@@ -265,6 +405,7 @@ class TrainingRunSerializer(serializers.ModelSerializer):
             "progress",
             "stage",
             "metrics",
+            "suggestions",
             "error",
             "version",
             "created_at",
@@ -275,6 +416,25 @@ class TrainingRunSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_version(self, run: TrainingRun) -> int | None:
         return run.version.number if run.version else None
+
+    @extend_schema_field(SuggestionSerializer(many=True))
+    def get_suggestions(self, run: TrainingRun) -> list[dict]:
+        if run.status != TrainingRun.Status.SUCCEEDED:
+            return []
+        labels = self.context.get("labels")
+        if labels is None:
+            labels = list(Label.objects.filter(classifier_id=run.classifier_id))
+        by_name = {label.name: label for label in labels}
+        request = self.context.get("request")
+        out = []
+        for suggestion in more_photos_suggestions(run.metrics):
+            label = by_name.get(suggestion.label)
+            if label is None:  # renamed or deleted since the run
+                continue
+            path = reverse("api-find-more", kwargs={"classifier_id": run.classifier_id, "label_id": label.id})
+            out.append({"label": label.id, "name": label.name, "reason": suggestion.reason,
+                        "find_more": request.build_absolute_uri(path) if request else path})
+        return out
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, images, keys, predict, search, training
+from classifiers.api.views import catalog, credits, images, keys, predict, review, search, training
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
 DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
@@ -28,6 +28,11 @@ urlpatterns = [
     path(LABEL + "images/<uuid:image_id>/", images.LabelImage.as_view(), name="api-image"),
     path("v1/images/<uuid:image_id>/file/", images.ImageFile.as_view(), name="api-image-file"),
     path(LABEL + "search/", search.LabelSearch.as_view(), name="api-search"),
+    path(LABEL + "find-more/", search.FindMore.as_view(), name="api-find-more"),
+    path(CLASSIFIER + "search-yield/", search.SearchYield.as_view(), name="api-search-yield"),
+    path(CLASSIFIER + "review/", review.Review.as_view(), name="api-review"),
+    path(CLASSIFIER + "attribution.csv", credits.Attribution.as_view(fmt="csv"), name="api-attribution-csv"),
+    path(CLASSIFIER + "attribution.json", credits.Attribution.as_view(fmt="json"), name="api-attribution-json"),
     path("v1/search-jobs/<uuid:job_id>/", search.SearchJobDetail.as_view(), name="api-search-job"),
     path("v1/search-jobs/<uuid:job_id>/cancel/", search.SearchJobCancel.as_view(), name="api-search-job-cancel"),
     path(CLASSIFIER + "train/", training.Train.as_view(), name="api-train"),

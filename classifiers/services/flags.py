@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from classifiers.features import features_for
 from classifiers.ml.duplicates import near_duplicates
@@ -172,3 +173,14 @@ def flags_refresh_quietly(*, classifier: Classifier, **kwargs) -> FlagsRefreshed
     except Exception:
         log.exception("could not refresh the flags of classifier %s", classifier.id)
         return None
+
+
+def examples_to_review(*, classifier: Classifier, kind: str | None = None) -> list[Example]:
+    """The photos a person should look at, biggest doubts first: flagged ones by the strength of their
+    strongest flag, then the ones waiting for review without a flag, oldest first."""
+    examples = Example.objects.filter(label__classifier=classifier).select_related("label")
+    if kind:
+        examples = examples.filter(flags__has_key=kind)
+    else:
+        examples = examples.exclude(Q(flags={}) & Q(awaiting_review=False))
+    return sorted(examples, key=lambda e: (-doubt(e), e.created_at, str(e.id)))

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from classifiers.api.serializers import (
 )
 from classifiers.photo_files import photo_file_response
 from classifiers.services.catalog import example_delete
+from classifiers.services.flags import doubt
 from nanoweb.errors import Conflict, InvalidInput, TooLarge, UnsupportedMedia
 from scraper.services.examples import ImportResult
 from scraper.services.imports import examples_import_page, examples_import_urls
@@ -68,15 +69,35 @@ def import_response(result, *, request: Request, what: str) -> Response:
     raise InvalidInput(message, details=details)
 
 
+def _yes(request: Request, name: str) -> bool:
+    value = request.query_params.get(name, "").strip().lower()
+    if value not in ("", "0", "1", "true", "false"):
+        raise exceptions.ValidationError({name: ["Use 1 (or true) to filter, 0 (or false) or nothing not to."]})
+    return value in ("1", "true")
+
+
 class LabelImages(generics.ListAPIView):
     serializer_class = ImageSerializer
 
     def get_queryset(self):
         label = owned_label(self.request.user, self.kwargs["classifier_id"], self.kwargs["label_id"])
-        return label.examples.order_by("created_at", "id")
+        examples = label.examples.order_by("created_at", "id")
+        if _yes(self.request, "awaiting_review"):
+            examples = examples.filter(awaiting_review=True)
+        if _yes(self.request, "flagged"):
+            return sorted(examples.exclude(flags={}), key=lambda e: (-doubt(e), e.created_at, str(e.id)))
+        return examples
 
     @extend_schema(
-        summary="List a class's photos", tags=["images"], responses={200: ImageSerializer(many=True), **errors(404)}
+        summary="List a class's photos",
+        description="Oldest first; with flagged=1 only the flagged ones, biggest doubts first.",
+        tags=["images"],
+        parameters=[
+            OpenApiParameter("flagged", OpenApiTypes.BOOL, description="Only photos with a flag, strongest first."),
+            OpenApiParameter("awaiting_review", OpenApiTypes.BOOL,
+                             description="Only photos waiting for review (not trained on until kept)."),
+        ],
+        responses={200: ImageSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)

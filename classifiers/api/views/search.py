@@ -9,10 +9,17 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from classifiers.api.lookups import owned_label, owned_search_job
+from classifiers.api.lookups import owned_classifier, owned_label, owned_search_job
 from classifiers.api.schema import errors
-from classifiers.api.serializers import SearchJobSerializer, SearchSerializer
-from scraper.services import search_job_cancel, search_job_create
+from classifiers.api.serializers import (
+    FindMoreSerializer,
+    LabelYieldSerializer,
+    SearchJobSerializer,
+    SearchSerializer,
+)
+from scraper.models import SearchJob
+from scraper.services import search_job_cancel, search_job_create, search_job_find_more
+from scraper.yields import label_yields, search_jobs_with_yield
 
 
 class LabelSearch(generics.ListAPIView):
@@ -20,7 +27,7 @@ class LabelSearch(generics.ListAPIView):
 
     def get_queryset(self):
         label = owned_label(self.request.user, self.kwargs["classifier_id"], self.kwargs["label_id"])
-        return label.search_jobs.order_by("-created_at")
+        return search_jobs_with_yield(label.search_jobs.order_by("-created_at"))
 
     @extend_schema(
         summary="List a class's web searches",
@@ -50,7 +57,12 @@ class LabelSearch(generics.ListAPIView):
 
 
 class SearchJobDetail(generics.GenericAPIView):
-    @extend_schema(summary="Follow a web search", tags=["search"], responses={200: SearchJobSerializer, **errors(404)})
+    @extend_schema(
+        summary="Follow a web search",
+        description="Its status, live counts, and its yield from asked to usable photos.",
+        tags=["search"],
+        responses={200: SearchJobSerializer, **errors(404)},
+    )
     def get(self, request: Request, job_id: UUID) -> Response:
         return Response(SearchJobSerializer(owned_search_job(request.user, job_id)).data)
 
@@ -66,3 +78,45 @@ class SearchJobCancel(generics.GenericAPIView):
     def post(self, request: Request, job_id: UUID) -> Response:
         job = search_job_cancel(job=owned_search_job(request.user, job_id))
         return Response(SearchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FindMore(generics.GenericAPIView):
+    @extend_schema(
+        summary="Find more photos of a class, held for review",
+        description=(
+            "A web search that adds up to `count` photos to what the class has now. Its photos are flagged like "
+            "any others and wait for review: they are not trained on until kept (POST .../review/ with "
+            "action keep). Answers 202 with the job; follow it at GET /api/v1/search-jobs/{id}/."
+        ),
+        tags=["search"],
+        request=FindMoreSerializer,
+        responses={202: SearchJobSerializer, **errors(400, 404, 409, 413, 415, 503)},
+    )
+    def post(self, request: Request, classifier_id: UUID, label_id: UUID) -> Response:
+        label = owned_label(request.user, classifier_id, label_id)
+        body = FindMoreSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = search_job_find_more(label=label, **body.validated_data)
+        return Response(SearchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SearchYield(generics.GenericAPIView):
+    pagination_class = None  # one row a class: a short, whole list
+    @extend_schema(
+        summary="What the web searches yielded, per class",
+        description=(
+            "For each class, its searches added up: asked, found, saved, duplicates, refused by reason, and of "
+            "the saved photos how many are usable (not flagged, not waiting for review), flagged, waiting, "
+            "moved or dropped, with a summary such as 'asked 50 → found 80 → saved 40 (...) → 37 usable'."
+        ),
+        tags=["search"],
+        responses={200: LabelYieldSerializer(many=True), **errors(404)},
+    )
+    def get(self, request: Request, classifier_id: UUID) -> Response:
+        classifier = owned_classifier(request.user, classifier_id)
+        jobs = list(search_jobs_with_yield(SearchJob.objects.filter(label__classifier=classifier)))
+        rows = []
+        for label in classifier.labels.order_by("created_at", "name"):
+            mine = [job for job in jobs if job.label_id == label.id]
+            rows.append({"label": label.id, "name": label.name, **label_yields(mine)})
+        return Response(LabelYieldSerializer(rows, many=True).data)

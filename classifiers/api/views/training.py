@@ -33,15 +33,20 @@ class Train(generics.GenericAPIView):
     )
     def post(self, request: Request, classifier_id: UUID) -> Response:
         run = training_run_create(classifier=owned_classifier(request.user, classifier_id))
-        return Response(TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return Response(TrainingRunSerializer(run, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class RunList(generics.ListAPIView):
     serializer_class = TrainingRunSerializer
 
     def get_queryset(self):
-        classifier = owned_classifier(self.request.user, self.kwargs["classifier_id"])
-        return classifier.runs.select_related("version").order_by("-created_at")
+        self.classifier = owned_classifier(self.request.user, self.kwargs["classifier_id"])
+        return self.classifier.runs.select_related("version").order_by("-created_at")
+
+    def get_serializer_context(self) -> dict:
+        # The classes once for the whole page, for the runs' suggestions.
+        return {**super().get_serializer_context(), "labels": list(self.classifier.labels.all())}
 
     @extend_schema(
         summary="List training runs, newest first",
@@ -57,7 +62,8 @@ class RunDetail(generics.GenericAPIView):
         summary="Follow a training run", tags=["training"], responses={200: TrainingRunSerializer, **errors(404)}
     )
     def get(self, request: Request, classifier_id: UUID, run_id: UUID) -> Response:
-        return Response(TrainingRunSerializer(owned_run(request.user, classifier_id, run_id)).data)
+        run = owned_run(request.user, classifier_id, run_id)
+        return Response(TrainingRunSerializer(run, context={"request": request}).data)
 
 
 class VersionList(generics.ListAPIView):

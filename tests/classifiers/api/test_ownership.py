@@ -70,6 +70,12 @@ CALLS = [
     Call("api-export", "GET", C + "export/"),
     Call("api-predict", "POST", C + "predict/", {"file": "image"}, multipart=True),
     Call("api-predict", "POST", C + "predict/", {"url": "http://127.0.0.1:9/x.jpg"}),
+    Call("api-find-more", "POST", L + "find-more/", {"count": 5}),
+    Call("api-search-yield", "GET", C + "search-yield/"),
+    Call("api-review", "GET", C + "review/"),
+    Call("api-review", "POST", C + "review/", {"action": "drop", "image_ids": ["00000000-0000-4000-8000-000000000001"]}),
+    Call("api-attribution-csv", "GET", C + "attribution.csv"),
+    Call("api-attribution-json", "GET", C + "attribution.json"),
 ]
 # Routes anyone may call: the schema, its docs page, and making a key with a password.
 PUBLIC = {("api-schema", "GET"), ("api-docs", "GET"), ("api-keys", "POST")}
