@@ -289,19 +289,10 @@ class SearchSerializer(serializers.Serializer):
     )
 
 
-class FindMoreSerializer(serializers.Serializer):
+class FindMoreSerializer(SearchSerializer):
     count = serializers.IntegerField(
-        min_value=1, max_value=settings.SEARCH_MAX_COUNT, default=20,
+        required=False, default=20, min_value=1, max_value=settings.SEARCH_MAX_COUNT,
         help_text="How many photos to add to what the class has now.",
-    )
-    query = serializers.CharField(
-        required=False, max_length=300, help_text="What to search for; the class name if left out."
-    )
-    providers = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(settings.SEARCH_PROVIDER_NAMES)),
-        required=False,
-        min_length=1,
-        help_text="Search engines to use; the server's configured ones if left out.",
     )
 
 

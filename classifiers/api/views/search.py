@@ -22,6 +22,15 @@ from scraper.services import search_job_cancel, search_job_create, search_job_fi
 from scraper.yields import label_yields, search_jobs_with_yield
 
 
+def start_search(request: Request, classifier_id: UUID, label_id: UUID, serializer, service) -> Response:
+    """202 with the job a search service queued for the caller's class, from a checked body."""
+    label = owned_label(request.user, classifier_id, label_id)
+    body = serializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    job = service(label=label, **body.validated_data)
+    return Response(SearchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
 class LabelSearch(generics.ListAPIView):
     serializer_class = SearchJobSerializer
 
@@ -49,11 +58,7 @@ class LabelSearch(generics.ListAPIView):
         responses={202: SearchJobSerializer, **errors(400, 404, 409, 413, 415, 503)},
     )
     def post(self, request: Request, classifier_id: UUID, label_id: UUID) -> Response:
-        label = owned_label(request.user, classifier_id, label_id)
-        body = SearchSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = search_job_create(label=label, **body.validated_data)
-        return Response(SearchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return start_search(request, classifier_id, label_id, SearchSerializer, search_job_create)
 
 
 class SearchJobDetail(generics.GenericAPIView):
@@ -93,15 +98,12 @@ class FindMore(generics.GenericAPIView):
         responses={202: SearchJobSerializer, **errors(400, 404, 409, 413, 415, 503)},
     )
     def post(self, request: Request, classifier_id: UUID, label_id: UUID) -> Response:
-        label = owned_label(request.user, classifier_id, label_id)
-        body = FindMoreSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = search_job_find_more(label=label, **body.validated_data)
-        return Response(SearchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return start_search(request, classifier_id, label_id, FindMoreSerializer, search_job_find_more)
 
 
 class SearchYield(generics.GenericAPIView):
     pagination_class = None  # one row a class: a short, whole list
+
     @extend_schema(
         summary="What the web searches yielded, per class",
         description=(
