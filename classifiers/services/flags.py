@@ -123,45 +123,32 @@ def flags_refresh(
     for example_id, verdict in (misclassified or {}).items():
         found.setdefault(example_id, {})[MISCLASSIFIED] = verdict
 
-    changed = []
-    for example in examples:
-        kinds = FEATURE_KINDS
-        if misclassified is not None and example.id in judged:
-            kinds += (MISCLASSIFIED,)
-        if example.id not in cached.features:  # unreadable now: its feature flags stay as they were
-            kinds = tuple(kind for kind in kinds if kind not in FEATURE_KINDS)
-        flags = {k: v for k, v in (example.flags or {}).items() if k not in kinds}
-        scores = {k: v for k, v in (example.flag_scores or {}).items() if k in flags}
-        for kind, (score, reason) in found.get(example.id, {}).items():
-            if kind in kinds:
-                flags[kind], scores[kind] = reason, round(float(score), 3)
-        if flags != (example.flags or {}) or scores != (example.flag_scores or {}):
-            example.flags, example.flag_scores = flags, scores
-            changed.append(example)
+    # Written against the rows as they are at the end, locked: a photo kept meanwhile does not get back a
+    # flag it dismissed, one moved to another class is judged there next time, and flags of kinds this
+    # refresh does not own (another writer's) are left as they are now.
     with transaction.atomic():
-        # Decisions taken while the features were read win: a photo kept meanwhile does not get back a
-        # flag it dismissed, and one moved to another class is judged again next time.
-        now = {
-            row["id"]: row
-            for row in Example.objects.select_for_update()
-            .filter(id__in=[e.id for e in changed])
-            .values("id", "label_id", "dismissed_flags")
-        }
+        current = Example.objects.select_for_update().filter(id__in=[e.id for e in examples])
+        before = {e.id: e.label_id for e in examples}
         written = []
-        for example in changed:
-            current = now.get(example.id)
-            if current is None or current["label_id"] != example.label_id:
+        for example in current.only("id", "label_id", "flags", "flag_scores", "dismissed_flags"):
+            if before.get(example.id) != example.label_id:
                 continue
-            dismissed = set(current["dismissed_flags"] or [])
-            example.flags = {k: v for k, v in example.flags.items() if k not in dismissed}
-            example.flag_scores = {k: v for k, v in example.flag_scores.items() if k in example.flags}
-            written.append(example)
+            kinds = FEATURE_KINDS if example.id in cached.features else ()  # unreadable: leave them
+            if misclassified is not None and example.id in judged:
+                kinds += (MISCLASSIFIED,)
+            flags = {k: v for k, v in (example.flags or {}).items() if k not in kinds}
+            scores = {k: v for k, v in (example.flag_scores or {}).items() if k in flags}
+            dismissed = set(example.dismissed_flags or [])
+            for kind, (score, reason) in found.get(example.id, {}).items():
+                if kind in kinds and kind not in dismissed:
+                    flags[kind], scores[kind] = reason, round(float(score), 3)
+            for kind in flags:
+                result.flagged[kind] = result.flagged.get(kind, 0) + 1
+            if flags != (example.flags or {}) or scores != (example.flag_scores or {}):
+                example.flags, example.flag_scores = flags, scores
+                written.append(example)
         Example.objects.bulk_update(written, ["flags", "flag_scores"], batch_size=500)
-    changed = written
-    result.changed = len(changed)
-    for example in examples:
-        for kind in example.flags or {}:
-            result.flagged[kind] = result.flagged.get(kind, 0) + 1
+    result.changed = len(written)
     return result
 
 
