@@ -1,17 +1,22 @@
 """How well the `outlier` flag finds intruders, and whether dropping flagged photos helps training.
 
-    python manage.py flag_benchmark DIR --intruders DIR2 [--genuine 32] [--fraction 0.2] [--seeds 3]
+    python manage.py flag_benchmark DIR --intruders DIR2 [--genuine N] [--fraction 0.2] [--seeds 3]
         [--classes A,B] [--json]
 
 For each seed: `--genuine` photos of each class of DIR, plus intruders from DIR2 making up `--fraction`
 of each class, go through the app's own training code (training.train, which computes the flags). The
 rest of DIR's photos (at most 40 a class) test three models: trained on the mixed set, on the mixed set
 without the photos flagged `outlier`, and on the clean set. With --json the last line is one JSON object.
+
+DIR holds <class>/<images>; DIR2 any images, in sub-folders or not. Without --genuine, 32 a class, or fewer
+when the smallest class or the intruders would not leave enough (a class keeps at least a third of its
+photos for testing). Photos that cannot be read are left out and counted.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -19,8 +24,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.preprocess import VIEWS
-from classifiers.ml.study import image_folder
+from classifiers.ml.study import IMAGE_SUFFIXES, image_folder
 from classifiers.ml.training import probabilities_with_unknown, represent, train
+
+
+def _embed(extractor, paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """(features of the readable photos, their positions in `paths`)."""
+    embedded = extractor.embed(paths, views=VIEWS)
+    readable = np.array([i for i, f in enumerate(embedded.features) if f is not None], dtype=np.int64)
+    if not len(readable):
+        raise CommandError(f"none of the {len(paths)} photos could be read")
+    return np.stack([embedded.features[i] for i in readable]), readable
 
 
 def _accuracy(features: np.ndarray, y: np.ndarray, classes: list[str], test_x: np.ndarray, test_y: np.ndarray,
@@ -37,14 +51,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("dir")
         parser.add_argument("--intruders", required=True, help="folder of unrelated photos (any layout)")
-        parser.add_argument("--genuine", type=int, default=32, help="genuine training photos a class")
+        parser.add_argument("--genuine", type=int, help="genuine training photos a class (default: up to 32)")
         parser.add_argument("--fraction", type=float, default=0.2, help="share of intruders in each class")
         parser.add_argument("--seeds", type=int, default=3)
         parser.add_argument("--max-test", type=int, default=40)
         parser.add_argument("--classes", help="only these classes of DIR, comma-separated (e.g. two that look alike)")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, dir: str, intruders: str, genuine: int, fraction: float, seeds: int, max_test: int,
+    def handle(self, *args, dir: str, intruders: str, genuine: int | None, fraction: float, seeds: int, max_test: int,
                classes: str | None, as_json: bool, **options) -> None:
         if not 0 < fraction < 1:
             raise CommandError("--fraction must be between 0 and 1")
@@ -60,11 +74,21 @@ class Command(BaseCommand):
             paths = [path for path, kept in zip(paths, keep, strict=True) if kept]
             y_all = np.array([wanted.index(classes[label]) for label in y_all[keep]])
             classes = wanted
-        intruder_paths, _, _ = image_folder(intruders)
-        features = np.stack(extractor.embed(paths, views=VIEWS).features)
-        foreign = np.stack(extractor.embed(intruder_paths, views=VIEWS).features)
+        intruder_paths = sorted(p for p in Path(intruders).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        if len(classes) < 2 or not intruder_paths:
+            raise CommandError(f"{dir} needs two or more sub-folders of photos and {intruders} some photos")
+        features, readable = _embed(extractor, paths)
+        y_all = y_all[readable]
+        foreign, _ = _embed(extractor, intruder_paths)
+        unreadable = len(paths) - len(features) + len(intruder_paths) - len(foreign)
+        smallest = int(np.bincount(y_all, minlength=len(classes)).min())
+        if genuine is None:
+            genuine = min(32, smallest * 2 // 3, int(len(foreign) / len(classes) * (1 - fraction) / fraction))
         per_class = round(genuine * fraction / (1 - fraction))
-        if np.bincount(y_all).min() <= genuine:
+        if genuine < 5 or per_class < 1:
+            raise CommandError(f"too few photos for this: {smallest} in the smallest class of {dir}, "
+                               f"{len(foreign)} in {intruders}")
+        if smallest <= genuine:
             raise CommandError(f"every class of {dir} needs more than --genuine={genuine} photos")
         if per_class * len(classes) > len(foreign):
             raise CommandError(f"{intruders} has {len(foreign)} photos; {per_class * len(classes)} are needed")
@@ -105,6 +129,7 @@ class Command(BaseCommand):
             "genuine_per_class": genuine,
             "intruders_per_class": per_class,
             "seeds": seeds,
+            "unreadable_photos": unreadable,
             "intruders_caught": round(caught / intruder_total, 4),
             "genuine_flagged": round(genuine_flagged / genuine_total, 4),
             "accuracy_mixed": round(float(np.mean(accuracies["mixed"])), 4),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import json
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from tests.classifiers.conftest import ENGINE_DATA
 
@@ -23,3 +24,18 @@ def test_the_benchmark_reports_intruders_caught_and_three_accuracies():
     for name in ("accuracy_mixed", "accuracy_flagged_dropped", "accuracy_clean"):
         assert 0.5 <= result[name] <= 1.0
     assert "outlier flag caught" in lines[-2]
+
+
+def test_without_genuine_it_sizes_the_run_to_the_photos_there_are_and_reads_a_flat_intruder_folder():
+    out = io.StringIO()
+    call_command("flag_benchmark", str(ENGINE_DATA / "trashnet"), intruders=str(ENGINE_DATA / "imagenet"),
+                 seeds=1, json=True, stdout=out)
+    result = json.loads(out.getvalue().strip().splitlines()[-1])
+    # 8 photos a class keep a third for testing; 5 sample photos give one intruder to each of 3 classes.
+    assert (result["genuine_per_class"], result["intruders_per_class"], result["unreadable_photos"]) == (5, 1, 0)
+
+
+def test_too_few_photos_is_refused_in_words():
+    with pytest.raises(CommandError, match="needs more than --genuine=12 photos"):
+        call_command("flag_benchmark", str(ENGINE_DATA / "trashnet"), intruders=str(ENGINE_DATA / "imagenet"),
+                     genuine=12, stdout=io.StringIO())
