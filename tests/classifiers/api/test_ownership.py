@@ -73,7 +73,8 @@ CALLS = [
     Call("api-find-more", "POST", L + "find-more/", {"count": 5}),
     Call("api-search-yield", "GET", C + "search-yield/"),
     Call("api-review", "GET", C + "review/"),
-    Call("api-review", "POST", C + "review/", {"action": "drop", "image_ids": ["00000000-0000-4000-8000-000000000001"]}),
+    Call("api-review", "POST", C + "review/",
+         {"action": "drop", "image_ids": ["00000000-0000-4000-8000-000000000001"]}),
     Call("api-attribution-csv", "GET", C + "attribution.csv"),
     Call("api-attribution-json", "GET", C + "attribution.json"),
 ]
