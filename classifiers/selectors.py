@@ -93,13 +93,10 @@ def dashboard_rows(owner) -> list[tuple[Classifier, State, int]]:
 
 
 def flagged_examples(classifier: Classifier) -> list[Example]:
-    """Photos with at least one flag, biggest doubts first: more flags first, then the stronger kinds."""
-    weight = {"in_other_class": 4, "misclassified": 3, "outlier": 2, "duplicate": 1}
-    examples = list(
-        Example.objects.filter(label__classifier=classifier).exclude(flags={}).select_related("label")
-    )
-    examples.sort(key=lambda e: (-sum(weight.get(k, 1) for k in e.flags), -len(e.flags), e.created_at))
-    return examples
+    """Photos to review, biggest doubts first: flagged ones, then those a "find more" search holds back."""
+    from classifiers.services.flags import examples_to_review
+
+    return examples_to_review(classifier=classifier)
 
 
 def search_job_summary(job: SearchJob) -> dict:

@@ -18,6 +18,7 @@ urlpatterns = [
     path(LABEL + "links/", photos.photos_from_urls, name="photos_urls"),
     path(LABEL + "page/", photos.photos_from_page, name="photos_page"),
     path(LABEL + "search/", photos.photos_search, name="photos_search"),
+    path(LABEL + "find-more/", photos.photos_find_more, name="photos_find_more"),
     path(C + "searches/<uuid:job_id>/cancel/", photos.search_cancel, name="search_cancel"),
     path(C + "searches/<uuid:job_id>/status/", photos.search_status, name="search_status"),
     path(C + "photos/remove/", photos.photos_remove, name="photos_remove"),

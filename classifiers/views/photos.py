@@ -31,6 +31,7 @@ from scraper.services import (
     examples_import_urls,
     search_job_cancel,
     search_job_create,
+    search_job_find_more,
 )
 
 
@@ -154,6 +155,22 @@ def photos_search(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
                                       f"under “{label.name}” as they arrive.")
             return _back_to(label)
     return _failed(request, label, "search", form)
+
+
+@login_required
+@require_POST
+def photos_find_more(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
+    """"Find N more photos of X" from the results page: found, cleaned, and held for review (not trained on
+    until kept)."""
+    label = owned_label(request, classifier_id, label_id)
+    try:
+        search_job_find_more(label=label, count=request.POST.get("count", ""))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Searching the web for more photos of “{label.name}”. They wait on the review "
+                                  "tab and are trained on only once you keep them.")
+    return _back_to(label)
 
 
 @login_required
