@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifiers.ml.training import NotEnoughData, probabilities_with_unknown, represent, train
+from classifiers.ml.heads import LOGISTIC, HeadConfig
+from classifiers.ml.training import (
+    NotEnoughData,
+    held_out_without_selection_bias,
+    probabilities_with_unknown,
+    represent,
+    train,
+)
 
 
 def test_it_refuses_a_single_class_saying_to_add_another():
@@ -74,3 +81,25 @@ def test_a_photo_that_does_not_belong_to_its_class_is_flagged(clothing, unrelate
     assert "shoes" in " ".join(flags.values())
     flagged_elsewhere = [row for row in result.flags if row != len(y) - 1]
     assert len(flagged_elsewhere) <= 0.15 * len(clothing.y)
+
+
+def test_each_folds_reported_answers_come_from_the_head_the_other_folds_chose():
+    # Two candidates, two folds of two photos. Candidate 0 is right only on fold 0, candidate 1 only on
+    # fold 1: picking by all folds would report the lucky winner's own rows; picking by the other fold
+    # must answer each fold with the candidate that failed it, so the honest figure here is 0 %.
+    y = np.array([0, 1, 0, 1])
+    folds = np.array([0, 0, 1, 1])
+    right, wrong = np.eye(2)[y], np.eye(2)[1 - y]
+    held_out = np.stack(
+        [
+            np.where((folds == 0)[:, None], right, wrong),
+            np.where((folds == 1)[:, None], right, wrong),
+        ]
+    ).astype(np.float32)
+    configs = [HeadConfig(LOGISTIC, 10.0), HeadConfig(LOGISTIC, 30.0)]
+
+    answered = held_out_without_selection_bias(held_out, y, folds, configs)
+
+    assert np.array_equal(answered[folds == 0], held_out[1, folds == 0])
+    assert np.array_equal(answered[folds == 1], held_out[0, folds == 1])
+    assert np.mean(answered.argmax(axis=1) == y) == 0.0
