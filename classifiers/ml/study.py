@@ -14,16 +14,31 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".ti
 
 
 def image_folder(folder: str | Path) -> tuple[list[Path], np.ndarray, list[str]]:
-    """<folder>/<class>/<images> → (paths, class index per path, class names sorted)."""
+    """<folder>/<class>/<images> → (paths, class index per path, class names sorted).
+
+    Photos in sub-folders of a class folder count for that class (sets are often kept as
+    class/source/photo); hidden files and folders (.DS_Store, .git) are ignored.
+    """
     folder = Path(folder)
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     paths, labels = [], []
     for index, name in enumerate(classes):
-        for path in sorted((folder / name).iterdir()):
-            if path.suffix.lower() in IMAGE_SUFFIXES:
+        for path in sorted((folder / name).rglob("*")):
+            hidden = any(part.startswith(".") for part in path.relative_to(folder / name).parts)
+            if path.is_file() and not hidden and path.suffix.lower() in IMAGE_SUFFIXES:
                 paths.append(path)
                 labels.append(index)
     return paths, np.array(labels, dtype=np.int64), classes
+
+
+def embed_readable(extractor, paths: Sequence[Path], views: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(features of the photos that could be read, their positions in `paths`): a damaged file in a big
+    folder is left out, not a reason to give up on the rest. Raises ValueError when none could be read."""
+    embedded = extractor.embed(list(paths), views=views)
+    readable = np.array([i for i, f in enumerate(embedded.features) if f is not None], dtype=np.int64)
+    if not len(readable):
+        raise ValueError(f"none of the {len(paths)} photos could be read")
+    return np.stack([embedded.features[i] for i in readable]), readable
 
 
 def split(y: np.ndarray, k: int, seed: int, max_test: int) -> tuple[np.ndarray, np.ndarray]:

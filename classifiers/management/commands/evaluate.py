@@ -4,7 +4,8 @@
 
 DIR holds <class>/<images>. For each k and seed: k random photos a class train (through the app's
 training code: head chosen by cross-validation, and so on), the rest — at most 40 a class — are tested.
-With --json the last line of stdout is one JSON object.
+Photos that cannot be read are left out and counted; a k that would leave some class no test photo is
+skipped and said so. With --json the last line of stdout is one JSON object.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from classifiers.ml.backbones import BACKBONES
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.preprocess import VIEWS
-from classifiers.ml.study import evaluate, image_folder
+from classifiers.ml.study import IMAGE_SUFFIXES, embed_readable, evaluate, image_folder
 
 
 def _ints(text: str) -> list[int]:
@@ -68,15 +69,38 @@ class Command(BaseCommand):
             raise CommandError(f"{folder} needs at least 2 sub-folders of photos (one a class); found {len(classes)}")
         extractor = onnx_extractor(backbone, cache_dir=settings.FEATURE_CACHE_DIR, threads=settings.ENGINE_THREADS)
         started = time.perf_counter()
-        features = self._embed(extractor, paths)
+        features, readable = self._embed(extractor, paths)
+        y = y[readable]
+        unreadable = [paths[i].relative_to(folder) for i in sorted(set(range(len(paths))) - set(readable.tolist()))]
         self.stdout.write(
-            f"{folder}: {len(paths)} photos, {len(classes)} classes, embedded with {backbone} "
+            f"{folder}: {len(readable)} photos, {len(classes)} classes, embedded with {backbone} "
             f"({len(VIEWS)} views) in {time.perf_counter() - started:.1f} s"
         )
+        if unreadable:
+            shown = ", ".join(str(path) for path in unreadable[:5]) + (", ..." if len(unreadable) > 5 else "")
+            self.stdout.write(f"left out {len(unreadable)} photos that could not be read: {shown}")
+        counts = np.bincount(y, minlength=len(classes))
+        smallest = int(counts.min())
+        if smallest < 2:
+            raise CommandError(
+                f"class {classes[int(counts.argmin())]!r} has {smallest} readable photos; every class needs at least 2"
+            )
+        skipped = [value for value in ks if value >= smallest]
+        ks = [value for value in ks if value < smallest]
+        for value in skipped:
+            self.stdout.write(
+                f"k={value} skipped: the smallest class has {smallest} readable photos, so k={value} would leave "
+                "it none to test"
+            )
+        if not ks:
+            raise CommandError(
+                f"every k leaves some class no test photo: the smallest class has {smallest} photos; "
+                f"use a k below {smallest}"
+            )
         unrelated_features = None
         if unrelated:
-            unrelated_paths = [p for p in sorted(Path(unrelated).rglob("*")) if p.is_file()]
-            unrelated_features = self._embed(extractor, unrelated_paths)
+            unrelated_paths = [p for p in sorted(Path(unrelated).rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES]
+            unrelated_features, _ = self._embed(extractor, unrelated_paths)
         try:
             results = evaluate(
                 features,
@@ -100,12 +124,18 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if as_json:
-            summary = {"dataset": folder.name, "classes": classes, "backbone": backbone, "results": results}
+            summary = {
+                "dataset": folder.name,
+                "classes": classes,
+                "backbone": backbone,
+                "results": results,
+                "unreadable_photos": len(unreadable),
+                "skipped_k": skipped,
+            }
             self.stdout.write(json.dumps(summary))
 
-    def _embed(self, extractor, paths: list[Path]) -> np.ndarray:
-        embedded = extractor.embed(paths, views=VIEWS)
-        if embedded.errors:
-            bad = ", ".join(f"{paths[i].name}: {reason}" for i, reason in list(embedded.errors.items())[:5])
-            raise CommandError(f"{len(embedded.errors)} photos could not be read ({bad})")
-        return np.stack(embedded.features)
+    def _embed(self, extractor, paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            return embed_readable(extractor, paths, VIEWS)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None

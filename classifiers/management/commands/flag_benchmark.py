@@ -24,17 +24,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.preprocess import VIEWS
-from classifiers.ml.study import IMAGE_SUFFIXES, image_folder
+from classifiers.ml.study import IMAGE_SUFFIXES, embed_readable, image_folder
 from classifiers.ml.training import probabilities_with_unknown, represent, train
 
 
 def _embed(extractor, paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
-    """(features of the readable photos, their positions in `paths`)."""
-    embedded = extractor.embed(paths, views=VIEWS)
-    readable = np.array([i for i, f in enumerate(embedded.features) if f is not None], dtype=np.int64)
-    if not len(readable):
-        raise CommandError(f"none of the {len(paths)} photos could be read")
-    return np.stack([embedded.features[i] for i in readable]), readable
+    try:
+        return embed_readable(extractor, paths, VIEWS)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _accuracy(features: np.ndarray, y: np.ndarray, classes: list[str], test_x: np.ndarray, test_y: np.ndarray,

@@ -1,0 +1,55 @@
+"""`manage.py evaluate` on a folder laid out the way real sets are: photos in sub-folders of a class, a
+damaged file and a hidden file among them, and a k larger than a class can give."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.classifiers.conftest import ENGINE_DATA
+
+
+@pytest.fixture
+def untidy_set(tmp_path):
+    folder = tmp_path / "clothing"
+    shutil.copytree(ENGINE_DATA / "clothing", folder)
+    hats = sorted((folder / "hat").glob("*.jpg"))
+    (folder / "hat" / "from-the-shop").mkdir()
+    hats[0].rename(folder / "hat" / "from-the-shop" / hats[0].name)
+    (folder / "shoes" / "damaged.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (folder / "pants" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    return folder
+
+
+def run_evaluate(folder, **options) -> tuple[list[str], dict]:
+    out = io.StringIO()
+    call_command("evaluate", str(folder), seeds=1, json=True, stdout=out, **options)
+    lines = out.getvalue().strip().splitlines()
+    return lines, json.loads(lines[-1])
+
+
+def test_it_reports_accuracy_per_k_leaving_out_what_it_cannot_read_and_a_k_too_large(untidy_set):
+    lines, summary = run_evaluate(untidy_set, k="2,4,100")
+
+    assert summary["classes"] == ["hat", "pants", "shoes"]
+    assert summary["unreadable_photos"] == 1
+    assert summary["skipped_k"] == [100]
+    assert [result["k"] for result in summary["results"]] == [2, 4]
+    hats, pants, shoes = (len(list((untidy_set / name).rglob("*.jpg"))) for name in summary["classes"])
+    shoes -= 1  # the damaged one
+    for result in summary["results"]:
+        # Three classes that look nothing alike: far above the 33 % of guessing, even from 2 photos each.
+        assert result["accuracy"] >= 0.8
+        assert result["test_images"] == hats + pants + shoes - 3 * result["k"]
+    text = "\n".join(lines)
+    assert "left out 1 photos that could not be read: shoes/damaged.jpg" in text
+    assert "k=100 skipped: the smallest class has" in text
+
+
+def test_a_k_no_class_can_spare_is_refused_in_words(untidy_set):
+    with pytest.raises(CommandError, match="every k leaves some class no test photo"):
+        run_evaluate(untidy_set, k="100")
