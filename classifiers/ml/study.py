@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.ml.training import probabilities_with_unknown, represent, train
+from classifiers.ml.heads import LOGISTIC, HeadConfig
+from classifiers.ml.preprocess import CENTRE, VIEWS
+from classifiers.ml.training import CANDIDATES, probabilities_with_unknown, represent, train
+
+# DESIGN.md's reference recipe, for comparison on the very same splits: the centre crop alone (view 0 of
+# the embedded views) and a logistic regression with C=10 on L2-normalised features.
+REFERENCE_HEADS = (HeadConfig(LOGISTIC, 10.0),)
+REFERENCE_VIEW = VIEWS.index(CENTRE)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 
@@ -61,9 +68,14 @@ def evaluate(
     max_test: int = 40,
     unrelated: np.ndarray | None = None,
     on_result: Callable[[dict], None] | None = None,
+    reference: bool = False,
 ) -> list[dict]:
     """One result per k: mean accuracy over seeds, plus how often the "none of these" flag fired on
     in-class test photos (and on the unrelated photos, when given)."""
+    candidates = CANDIDATES
+    if reference:
+        features, candidates = features[:, [REFERENCE_VIEW]], REFERENCE_HEADS
+        unrelated = unrelated[:, [REFERENCE_VIEW]] if unrelated is not None else None
     results = []
     unrelated_x = represent(unrelated) if unrelated is not None and len(unrelated) else None
     for k in ks:
@@ -74,7 +86,7 @@ def evaluate(
         accuracies, flagged_in, flagged_out, heads, tested = [], [], [], [], 0
         for seed in range(seeds):
             train_rows, test_rows = split(y, k, seed, max_test)
-            result = train(features[train_rows], y[train_rows], classes, seed=seed)
+            result = train(features[train_rows], y[train_rows], classes, seed=seed, candidates=candidates)
             answers = probabilities_with_unknown(result.model, represent(features[test_rows]))
             predicted = np.array([classes.index(a["label"]) for a in answers])
             accuracies.append(float(np.mean(predicted == y[test_rows])))

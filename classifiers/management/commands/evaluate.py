@@ -1,6 +1,7 @@
 """Few-shot accuracy of NanoWeb's own training on a folder of photos.
 
-    python manage.py evaluate DIR [--k 5,10,20] [--seeds 5] [--backbone NAME] [--unrelated DIR2] [--json]
+    python manage.py evaluate DIR [--k 5,10,20] [--seeds 5] [--backbone NAME] [--unrelated DIR2]
+                              [--recipe nanoweb|reference] [--json]
 
 DIR holds <class>/<images>. For each k and seed: k random photos a class train (through the app's
 training code: head chosen by cross-validation, and so on), the rest — at most 40 a class — are tested.
@@ -44,6 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--backbone", default=settings.DEFAULT_BACKBONE, choices=sorted(BACKBONES))
         parser.add_argument("--max-test", type=int, default=40, help="test photos a class at most")
         parser.add_argument("--unrelated", help="folder of photos of none of the classes, to measure 'unknown'")
+        parser.add_argument(
+            "--recipe",
+            choices=("nanoweb", "reference"),
+            default="nanoweb",
+            help="reference: DESIGN.md's baseline (centre crop only, logistic C=10) on the same splits",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line")
 
     def handle(
@@ -55,6 +62,7 @@ class Command(BaseCommand):
         backbone: str,
         max_test: int,
         unrelated: str | None,
+        recipe: str,
         as_json: bool,
         **options,
     ) -> None:
@@ -110,6 +118,7 @@ class Command(BaseCommand):
                 seeds=seeds,
                 max_test=max_test,
                 unrelated=unrelated_features,
+                reference=recipe == "reference",
                 on_result=lambda r: self.stdout.write(
                     f"k={r['k']:>3}: accuracy {r['accuracy']:.1%} ± {r['accuracy_std']:.1%} over {r['seeds']} seeds "
                     f"({r['test_images']} test photos a split), unknown on in-class {r['unknown_flagged_in_class']:.0%}"
@@ -128,6 +137,7 @@ class Command(BaseCommand):
                 "dataset": folder.name,
                 "classes": classes,
                 "backbone": backbone,
+                "recipe": recipe,
                 "results": results,
                 "unreadable_photos": len(unreadable),
                 "skipped_k": skipped,

@@ -53,3 +53,13 @@ def test_it_reports_accuracy_per_k_leaving_out_what_it_cannot_read_and_a_k_too_l
 def test_a_k_no_class_can_spare_is_refused_in_words(untidy_set):
     with pytest.raises(CommandError, match="every k leaves some class no test photo"):
         run_evaluate(untidy_set, k="100")
+
+
+def test_the_reference_recipe_runs_on_the_same_splits_for_comparison(untidy_set):
+    _, ours = run_evaluate(untidy_set, k="3")
+    _, reference = run_evaluate(untidy_set, k="3", recipe="reference")
+
+    assert (ours["recipe"], reference["recipe"]) == ("nanoweb", "reference")
+    assert reference["results"][0]["heads"] == {"logistic(C=10)": 1}
+    assert reference["results"][0]["test_images"] == ours["results"][0]["test_images"]
+    assert reference["results"][0]["accuracy"] >= 0.8
