@@ -12,29 +12,40 @@ from classifiers.ml.heads import LOGISTIC, HeadConfig
 from classifiers.ml.preprocess import CENTRE, VIEWS
 from classifiers.ml.training import CANDIDATES, probabilities_with_unknown, represent, train
 
-# DESIGN.md's reference recipe, for comparison on the very same splits: the centre crop alone (view 0 of
-# the embedded views) and a logistic regression with C=10 on L2-normalised features.
+# DESIGN.md's reference recipe, for comparison on the very same splits: the centre crop alone (picked out
+# of the embedded views) and a logistic regression with C=10 on L2-normalised features.
 REFERENCE_HEADS = (HeadConfig(LOGISTIC, 10.0),)
 REFERENCE_VIEW = VIEWS.index(CENTRE)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 
 
+def image_files(folder: str | Path) -> list[Path]:
+    """Every photo below `folder`, sub-folders included, sorted; hidden files and folders (.DS_Store,
+    .git) are ignored."""
+    folder = Path(folder)
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
 def image_folder(folder: str | Path) -> tuple[list[Path], np.ndarray, list[str]]:
     """<folder>/<class>/<images> → (paths, class index per path, class names sorted).
 
     Photos in sub-folders of a class folder count for that class (sets are often kept as
-    class/source/photo); hidden files and folders (.DS_Store, .git) are ignored.
+    class/source/photo).
     """
     folder = Path(folder)
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     paths, labels = [], []
     for index, name in enumerate(classes):
-        for path in sorted((folder / name).rglob("*")):
-            hidden = any(part.startswith(".") for part in path.relative_to(folder / name).parts)
-            if path.is_file() and not hidden and path.suffix.lower() in IMAGE_SUFFIXES:
-                paths.append(path)
-                labels.append(index)
+        found = image_files(folder / name)
+        paths.extend(found)
+        labels.extend([index] * len(found))
     return paths, np.array(labels, dtype=np.int64), classes
 
 

@@ -19,10 +19,11 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from classifiers.management.embedding import embed_or_refuse
 from classifiers.ml.backbones import BACKBONES
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.preprocess import VIEWS
-from classifiers.ml.study import IMAGE_SUFFIXES, embed_readable, evaluate, image_folder
+from classifiers.ml.study import evaluate, image_files, image_folder
 
 
 def _ints(text: str) -> list[int]:
@@ -77,9 +78,9 @@ class Command(BaseCommand):
             raise CommandError(f"{folder} needs at least 2 sub-folders of photos (one a class); found {len(classes)}")
         extractor = onnx_extractor(backbone, cache_dir=settings.FEATURE_CACHE_DIR, threads=settings.ENGINE_THREADS)
         started = time.perf_counter()
-        features, readable = self._embed(extractor, paths)
+        features, readable = embed_or_refuse(extractor, paths)
         y = y[readable]
-        unreadable = [paths[i].relative_to(folder) for i in sorted(set(range(len(paths))) - set(readable.tolist()))]
+        unreadable = [paths[i].relative_to(folder) for i in np.setdiff1d(np.arange(len(paths)), readable)]
         self.stdout.write(
             f"{folder}: {len(readable)} photos, {len(classes)} classes, embedded with {backbone} "
             f"({len(VIEWS)} views) in {time.perf_counter() - started:.1f} s"
@@ -107,8 +108,8 @@ class Command(BaseCommand):
             )
         unrelated_features = None
         if unrelated:
-            unrelated_paths = [p for p in sorted(Path(unrelated).rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES]
-            unrelated_features, _ = self._embed(extractor, unrelated_paths)
+            unrelated_paths = image_files(unrelated)
+            unrelated_features, _ = embed_or_refuse(extractor, unrelated_paths)
         try:
             results = evaluate(
                 features,
@@ -144,8 +145,3 @@ class Command(BaseCommand):
             }
             self.stdout.write(json.dumps(summary))
 
-    def _embed(self, extractor, paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
-        try:
-            return embed_readable(extractor, paths, VIEWS)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None

@@ -16,23 +16,15 @@ photos for testing). Photos that cannot be read are left out and counted.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from classifiers.management.embedding import embed_or_refuse
 from classifiers.ml.extract import onnx_extractor
-from classifiers.ml.preprocess import VIEWS
-from classifiers.ml.study import IMAGE_SUFFIXES, embed_readable, image_folder
+from classifiers.ml.study import image_files, image_folder
 from classifiers.ml.training import probabilities_with_unknown, represent, train
-
-
-def _embed(extractor, paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        return embed_readable(extractor, paths, VIEWS)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
 
 
 def _accuracy(features: np.ndarray, y: np.ndarray, classes: list[str], test_x: np.ndarray, test_y: np.ndarray,
@@ -72,12 +64,12 @@ class Command(BaseCommand):
             paths = [path for path, kept in zip(paths, keep, strict=True) if kept]
             y_all = np.array([wanted.index(classes[label]) for label in y_all[keep]])
             classes = wanted
-        intruder_paths = sorted(p for p in Path(intruders).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        intruder_paths = image_files(intruders)
         if len(classes) < 2 or not intruder_paths:
             raise CommandError(f"{dir} needs two or more sub-folders of photos and {intruders} some photos")
-        features, readable = _embed(extractor, paths)
+        features, readable = embed_or_refuse(extractor, paths)
         y_all = y_all[readable]
-        foreign, _ = _embed(extractor, intruder_paths)
+        foreign, _ = embed_or_refuse(extractor, intruder_paths)
         unreadable = len(paths) - len(features) + len(intruder_paths) - len(foreign)
         smallest = int(np.bincount(y_all, minlength=len(classes)).min())
         if genuine is None:
