@@ -111,21 +111,28 @@ def choose(held_out: np.ndarray, y: np.ndarray, configs: Sequence[HeadConfig]) -
     return best, table
 
 
+def picks_by_other_folds(
+    held_out: np.ndarray, y: np.ndarray, folds: np.ndarray, configs: Sequence[HeadConfig]
+) -> list[int]:
+    """For each fold, the candidate that did best on the *other* folds.
+
+    Grading the winner on its own held-out rows would grade the choice on the rows it was chosen by, a
+    point or two optimistic with a few photos a class; with these picks no fold's result influences which
+    head answers it, at no extra training (the other folds' held-out answers are already there).
+    """
+    return [
+        choose(held_out[:, folds != fold], y[folds != fold], configs)[0] for fold in range(int(folds.max()) + 1)
+    ]
+
+
 def held_out_without_selection_bias(
     held_out: np.ndarray, y: np.ndarray, folds: np.ndarray, configs: Sequence[HeadConfig]
 ) -> np.ndarray:
-    """Held-out probabilities [n, k] where each fold's rows are answered by the candidate that did best on
-    the *other* folds.
-
-    Reporting the winner's own held-out figures would grade the choice on the rows it was chosen by, a
-    point or two optimistic with a few photos a class; here no fold's result influences which head answers
-    it, at no extra training (the other folds' held-out answers are already there).
-    """
+    """Held-out probabilities [n, k] where each fold's rows are answered by the candidate the other folds
+    chose (picks_by_other_folds)."""
     answered = np.empty(held_out.shape[1:], dtype=held_out.dtype)
-    for fold in range(int(folds.max()) + 1):
-        others, rows = folds != fold, folds == fold
-        pick, _ = choose(held_out[:, others], y[others], configs)
-        answered[rows] = held_out[pick, rows]
+    for fold, pick in enumerate(picks_by_other_folds(held_out, y, folds, configs)):
+        answered[folds == fold] = held_out[pick, folds == fold]
     return answered
 
 
@@ -133,20 +140,24 @@ def learning_curve(
     x: np.ndarray,
     y: np.ndarray,
     n_classes: int,
-    config: HeadConfig,
+    fold_configs: Sequence[HeadConfig],
     folds: np.ndarray,
     full_accuracy: float,
     *,
     seed: int,
 ) -> list[dict]:
-    """Held-out accuracy when each fold's head sees only a fraction of its training photos."""
+    """Held-out accuracy when each fold's head sees only a fraction of its training photos.
+
+    Fold f's heads use fold_configs[f], the candidate the other folds chose, as the reported accuracy
+    (the 100 % point) does; so every point of the curve is measured the same way.
+    """
     n_folds = int(folds.max()) + 1
     fractions = [f for f in LEARNING_CURVE if f < 1.0]
     tasks, owners = [], []
     for fraction in fractions:
         for fold in range(n_folds):
             train_rows = np.flatnonzero(folds != fold)
-            tasks.append((config, evaluation.subsample_mask(y, train_rows, fraction, seed + fold)))
+            tasks.append((fold_configs[fold], evaluation.subsample_mask(y, train_rows, fraction, seed + fold)))
             owners.append((fraction, fold))
     heads = fit_heads(x, y, n_classes, tasks, seed=seed, project=False)
     correct = {fraction: 0 for fraction in fractions}
@@ -202,11 +213,12 @@ def train(
         config, table = candidates[0], []
     if with_report:
         report("measuring", 0.5)
+        fold_configs = [candidates[pick] for pick in picks_by_other_folds(held_out, y, folds, candidates)]
         probabilities = held_out_without_selection_bias(held_out, y, folds, candidates)
         predicted = probabilities.argmax(axis=1)
         accuracy = float(np.mean(predicted == y))
         per_label = evaluation.per_label(y, predicted, labels)
-        points = learning_curve(z, y, k, config, folds, accuracy, seed=seed)
+        points = learning_curve(z, y, k, fold_configs, folds, accuracy, seed=seed)
         n_folds = int(folds.max()) + 1
         metrics = {
             "accuracy": round(accuracy, 4),

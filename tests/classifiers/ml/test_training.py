@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifiers.ml.heads import LOGISTIC, HeadConfig
+from classifiers.ml import training
+from classifiers.ml.heads import LOGISTIC, MLP, HeadConfig
 from classifiers.ml.training import (
     NotEnoughData,
     held_out_without_selection_bias,
+    learning_curve,
     probabilities_with_unknown,
     represent,
     train,
@@ -103,3 +105,30 @@ def test_each_folds_reported_answers_come_from_the_head_the_other_folds_chose():
     assert np.array_equal(answered[folds == 0], held_out[1, folds == 0])
     assert np.array_equal(answered[folds == 1], held_out[0, folds == 1])
     assert np.mean(answered.argmax(axis=1) == y) == 0.0
+
+
+def test_every_learning_curve_point_uses_the_head_the_other_folds_chose(clothing, monkeypatch):
+    # The 100 % point is the reported accuracy, measured with each fold's head chosen by the other folds;
+    # the smaller points must be measured the same way, or the curve would compare unlike figures.
+    fitted = []
+
+    def recording_fit_heads(x, y, n_classes, tasks, **options):
+        fitted.extend(tasks)
+        return real_fit_heads(x, y, n_classes, tasks, **options)
+
+    real_fit_heads = training.fit_heads
+    monkeypatch.setattr(training, "fit_heads", recording_fit_heads)
+    x = represent(clothing.features)
+    folds = np.arange(len(clothing.y)) % 3
+    fold_configs = [HeadConfig(LOGISTIC, 10.0), HeadConfig(MLP, 10.0, hidden=64), HeadConfig(LOGISTIC, 30.0)]
+
+    points = learning_curve(x, clothing.y, len(clothing.classes), fold_configs, folds, 0.9, seed=0)
+
+    assert [p["fraction"] for p in points] == [0.25, 0.5, 0.75, 1.0]
+    assert points[-1]["accuracy"] == 0.9
+    assert len(fitted) == 3 * 3  # three smaller fractions x three folds
+    for fraction_index in range(3):
+        for fold in range(3):
+            config, mask = fitted[fraction_index * 3 + fold]
+            assert config == fold_configs[fold]
+            assert not mask[folds == fold].any()  # a fold's head never trains on the fold it answers
