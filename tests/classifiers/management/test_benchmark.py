@@ -1,0 +1,34 @@
+"""`manage.py benchmark` on the test photos: every figure the issue names is there, the figures agree with
+each other, and the database is left as it was (the benchmark trains inside a rolled-back transaction)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from classifiers.models import Classifier, Example, TrainingRun
+
+
+@pytest.mark.django_db
+def test_the_benchmark_reports_throughput_training_and_latency_and_leaves_nothing_behind():
+    out = io.StringIO()
+    call_command("benchmark", images=16, predictions=5, json=True, stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    report = json.loads(lines[-1])
+
+    for key in ("onnx_img_per_s", "torch_img_per_s", "onnx_app_photos_per_s", "peak_rss_mb"):
+        assert report[key] > 0, key
+    assert report["speedup_ratio"] == round(report["onnx_img_per_s"] / report["torch_img_per_s"], 2)
+    assert report["app_views"] == ["centre", "full"]
+    for size in ("2x50", "10x50"):
+        # A warm cache skips embedding all 100 or 500 photos, which is most of a cold run's time.
+        assert 0 < report[f"train_{size}_warm_s"] < report[f"train_{size}_cold_s"], size
+    assert 0 < report["predict_p50_ms"] <= report["predict_p99_ms"]
+    # The same figures are printed for people first, the JSON object comes last.
+    assert any(line.strip().startswith("onnx_app_photos_per_s:") for line in lines[:-1])
+    assert (get_user_model().objects.count(), Classifier.objects.count()) == (0, 0)
+    assert (Example.objects.count(), TrainingRun.objects.count()) == (0, 0)
