@@ -48,3 +48,50 @@ def test_fitting_in_the_span_of_the_photos_gives_the_full_space_solution(clothin
     weights = np.concatenate([np.ones(20, bool), np.zeros(1300, bool)])
     full = fit_heads(padded, np.concatenate([y, np.zeros(1300, np.int64)]), 2, [(config, weights)])[0]
     assert np.abs(in_span.logits(x) - full.logits(x)).max() < 1e-2
+
+
+def test_the_mlps_written_out_gradients_and_adam_match_autograd_and_torch_optim():
+    # The MLP is trained without autograd for speed: its hand-written gradients and Adam step must be
+    # the very ones PyTorch computes for the objective in _fit_mlp's docstring.
+    import torch
+
+    from classifiers.ml.heads import _Adam, _mlp_gradients
+
+    rng = np.random.default_rng(0)
+    t, n, d, hidden, k = 3, 20, 8, 5, 4
+    x = torch.from_numpy(rng.normal(size=(n, d)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, k, n))
+    onehot = torch.nn.functional.one_hot(y, k).float()
+    w = torch.from_numpy(rng.uniform(0.0, 2.0, size=(t, n)).astype(np.float32))
+    c = torch.tensor([[1.0], [10.0], [30.0]])
+    norm = w.sum(dim=1, keepdim=True)
+    params = [torch.from_numpy(rng.normal(size=shape).astype(np.float32)) for shape in
+              [(t, d, hidden), (t, 1, hidden), (t, hidden, k), (t, 1, k)]]
+
+    def objective(w1, b1, w2, b2):
+        logits = torch.bmm(torch.relu(torch.matmul(x, w1) + b1), w2) + b2
+        cross_entropy = -(onehot * torch.log_softmax(logits, dim=2)).sum(dim=2)  # [t, n]
+        penalty = 0.5 * ((w1 * w1).sum(dim=(1, 2)) + (w2 * w2).sum(dim=(1, 2)))[:, None] / c
+        return (((w * cross_entropy).sum(dim=1, keepdim=True) + penalty) / norm).sum()
+
+    leaves = [p.clone().requires_grad_() for p in params]
+    objective(*leaves).backward()
+    written = _mlp_gradients(x, onehot, (w / norm)[:, :, None], (1.0 / (c * norm))[:, :, None], *params)
+    for ours, theirs in zip(written, leaves, strict=True):
+        torch.testing.assert_close(ours, theirs.grad, rtol=1e-4, atol=1e-5)
+
+    ours = [p.clone() for p in params]
+    theirs = [p.clone().requires_grad_() for p in params]
+    adam = _Adam(ours, lr=0.02, steps=4)
+    optimiser = torch.optim.Adam(theirs, lr=0.02)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=4)
+    gradients = [torch.from_numpy(rng.normal(size=p.shape).astype(np.float32)) for p in params]
+    for step in range(4):
+        with torch.no_grad():
+            adam.step(step, gradients)
+        for param, gradient in zip(theirs, gradients, strict=True):
+            param.grad = gradient.clone()
+        optimiser.step()
+        schedule.step()
+    for mine, reference in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(mine, reference.detach(), rtol=1e-5, atol=1e-6)
