@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from classifiers import warmup  # noqa: F401  (connects the signal that warms each worker process up for training)
 from classifiers.services.training import TransientError, training_run_execute, training_run_give_up
 
 MAX_RETRIES = 3

@@ -8,7 +8,8 @@
   with a cold cache waits for;
 - training time of the real service (training_run_execute: feature cache, cross-validation, metrics,
   artifact, version) for 2 and 10 classes x 50 photos, with a cold feature cache (every photo embedded)
-  and a warm one (features already stored). Runs inside a transaction that is rolled back, with media and
+  and a warm one (features already stored), in a process warmed up the way every worker process is at
+  start (classifiers/warmup.py). Runs inside a transaction that is rolled back, with media and
   artifacts in a temporary folder, so the database is left as it was;
 - single-image prediction latency through predict_images (p50, p99), and the process's peak RSS.
 
@@ -39,6 +40,7 @@ from classifiers.features import extractor_for
 from classifiers.ml.extract import TorchExtractor
 from classifiers.ml.preprocess import CENTRE, VIEWS
 from classifiers.ml.study import image_folder
+from classifiers.warmup import warm_up_training
 
 DEFAULT_DIR = Path(settings.BASE_DIR) / "tests" / "data" / "engine" / "clothing"
 
@@ -98,6 +100,8 @@ class Command(BaseCommand):
         return round(len(files) / elapsed, 1)
 
     def _service(self, backbone: str, paths: list[Path], y: np.ndarray, classes: list[str], predictions: int) -> dict:
+        # As every worker process does when it starts, so "cold" means a cold feature cache, not a cold process.
+        warm_up_training(backbone)
         out: dict = {}
         with tempfile.TemporaryDirectory(prefix="nanoweb-benchmark-") as tmp:
             storages = {
