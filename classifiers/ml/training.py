@@ -125,13 +125,11 @@ def picks_by_other_folds(
     ]
 
 
-def held_out_without_selection_bias(
-    held_out: np.ndarray, y: np.ndarray, folds: np.ndarray, configs: Sequence[HeadConfig]
-) -> np.ndarray:
-    """Held-out probabilities [n, k] where each fold's rows are answered by the candidate the other folds
-    chose (picks_by_other_folds)."""
+def held_out_without_selection_bias(held_out: np.ndarray, folds: np.ndarray, picks: Sequence[int]) -> np.ndarray:
+    """Held-out probabilities [n, k] where fold f's rows are answered by candidate picks[f], the one the
+    other folds chose (picks_by_other_folds)."""
     answered = np.empty(held_out.shape[1:], dtype=held_out.dtype)
-    for fold, pick in enumerate(picks_by_other_folds(held_out, y, folds, configs)):
+    for fold, pick in enumerate(picks):
         answered[folds == fold] = held_out[pick, folds == fold]
     return answered
 
@@ -213,12 +211,12 @@ def train(
         config, table = candidates[0], []
     if with_report:
         report("measuring", 0.5)
-        fold_configs = [candidates[pick] for pick in picks_by_other_folds(held_out, y, folds, candidates)]
-        probabilities = held_out_without_selection_bias(held_out, y, folds, candidates)
+        picks = picks_by_other_folds(held_out, y, folds, candidates)
+        probabilities = held_out_without_selection_bias(held_out, folds, picks)
         predicted = probabilities.argmax(axis=1)
         accuracy = float(np.mean(predicted == y))
         per_label = evaluation.per_label(y, predicted, labels)
-        points = learning_curve(z, y, k, fold_configs, folds, accuracy, seed=seed)
+        points = learning_curve(z, y, k, [candidates[pick] for pick in picks], folds, accuracy, seed=seed)
         n_folds = int(folds.max()) + 1
         metrics = {
             "accuracy": round(accuracy, 4),

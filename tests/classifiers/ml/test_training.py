@@ -12,6 +12,7 @@ from classifiers.ml.training import (
     NotEnoughData,
     held_out_without_selection_bias,
     learning_curve,
+    picks_by_other_folds,
     probabilities_with_unknown,
     represent,
     train,
@@ -100,7 +101,7 @@ def test_each_folds_reported_answers_come_from_the_head_the_other_folds_chose():
     ).astype(np.float32)
     configs = [HeadConfig(LOGISTIC, 10.0), HeadConfig(LOGISTIC, 30.0)]
 
-    answered = held_out_without_selection_bias(held_out, y, folds, configs)
+    answered = held_out_without_selection_bias(held_out, folds, picks_by_other_folds(held_out, y, folds, configs))
 
     assert np.array_equal(answered[folds == 0], held_out[1, folds == 0])
     assert np.array_equal(answered[folds == 1], held_out[0, folds == 1])
