@@ -32,8 +32,10 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 
 from classifiers.features import extractor_for
@@ -63,6 +65,7 @@ class Command(BaseCommand):
         paths, y, classes = image_folder(dir)
         if not paths:
             raise CommandError(f"{dir} holds no <class>/<images> photos")
+        self._migrate_if_needed()
         report: dict = {"backbone": backbone, "threads": settings.ENGINE_THREADS, "dir": str(dir)}
         report["load_average_before"] = round(os.getloadavg()[0], 2)
         report |= self._throughput(backbone, [paths[i % len(paths)] for i in range(images)])
@@ -73,6 +76,16 @@ class Command(BaseCommand):
             self.stdout.write(f"{key:>26}: {value}")
         if as_json:
             self.stdout.write(json.dumps(report))
+
+    def _migrate_if_needed(self) -> None:
+        """The training figures go through the app's tables: on a data folder nothing has run in yet (a
+        fresh clone, a new NANOWEB_DATA_DIR) create them first, as `make run` does, instead of failing
+        halfway with "no such table"."""
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            self.stdout.write(f"the database lacks {len(pending)} migrations: applying them first, as `make run` does")
+            call_command("migrate", verbosity=0)
 
     def _throughput(self, backbone: str, files: list[Path]) -> dict:
         onnx = extractor_for(backbone)

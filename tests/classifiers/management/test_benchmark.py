@@ -1,16 +1,19 @@
 """`manage.py benchmark` on the test photos: every figure the issue names is there, the figures agree with
-each other, and the database is left as it was (the benchmark trains inside a rolled-back transaction)."""
+each other, and the database is left as it was (the benchmark trains inside a rolled-back transaction); on a
+fresh data folder it creates the app's tables first."""
 
 from __future__ import annotations
 
 import io
 import json
+import sqlite3
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from classifiers.models import Classifier, Example, TrainingRun
+from tests.worker import manage, process_env
 
 
 @pytest.mark.django_db
@@ -32,3 +35,17 @@ def test_the_benchmark_reports_throughput_training_and_latency_and_leaves_nothin
     assert any(line.strip().startswith("onnx_app_photos_per_s:") for line in lines[:-1])
     assert (get_user_model().objects.count(), Classifier.objects.count()) == (0, 0)
     assert (Example.objects.count(), TrainingRun.objects.count()) == (0, 0)
+
+
+def test_on_a_data_folder_nothing_has_run_in_yet_it_creates_the_tables_first_instead_of_failing(tmp_path):
+    # A fresh NANOWEB_DATA_DIR on the embedded SQLite default: no tables yet, as after a clone.
+    env = process_env(NANOWEB_DATA_DIR=str(tmp_path), DATABASE_URL=None)
+    result = manage("benchmark", "--images", "8", "--predictions", "3", "--json", env=env, timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert "applying them first, as `make run` does" in lines[0]
+    assert json.loads(lines[-1])["train_2x50_cold_s"] > 0
+    with sqlite3.connect(tmp_path / "nanoweb.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM django_migrations").fetchone()[0] > 0
+        assert db.execute("SELECT COUNT(*) FROM classifiers_classifier").fetchone()[0] == 0
