@@ -89,22 +89,20 @@ class Command(BaseCommand):
             shown = ", ".join(str(path) for path in unreadable[:5]) + (", ..." if len(unreadable) > 5 else "")
             self.stdout.write(f"left out {len(unreadable)} photos that could not be read: {shown}")
         counts = np.bincount(y, minlength=len(classes))
-        smallest = int(counts.min())
+        smallest, smallest_name = int(counts.min()), classes[int(counts.argmin())]
         if smallest < 2:
-            raise CommandError(
-                f"class {classes[int(counts.argmin())]!r} has {smallest} readable photos; every class needs at least 2"
-            )
+            raise CommandError(f"class {smallest_name!r} has {smallest} readable photos; every class needs at least 2")
         skipped = [value for value in ks if value >= smallest]
         ks = [value for value in ks if value < smallest]
         for value in skipped:
             self.stdout.write(
-                f"k={value} skipped: the smallest class has {smallest} readable photos, so k={value} would leave "
-                "it none to test"
+                f"k={value} skipped: the smallest class, {smallest_name!r}, has {smallest} readable photos, so "
+                f"k={value} would leave it none to test"
             )
         if not ks:
             raise CommandError(
-                f"every k leaves some class no test photo: the smallest class has {smallest} photos; "
-                f"use a k below {smallest}"
+                f"every k leaves some class no test photo: the smallest class, {smallest_name!r}, has {smallest} "
+                f"readable photos; use a k below {smallest}, or add photos to {smallest_name!r}"
             )
         unrelated_features = None
         if unrelated:

@@ -47,11 +47,11 @@ def test_it_reports_accuracy_per_k_leaving_out_what_it_cannot_read_and_a_k_too_l
         assert result["test_images"] == hats + pants + shoes - 3 * result["k"]
     text = "\n".join(lines)
     assert "left out 1 photos that could not be read: shoes/damaged.jpg" in text
-    assert "k=100 skipped: the smallest class has" in text
+    assert "k=100 skipped: the smallest class, 'hat', has" in text
 
 
 def test_a_k_no_class_can_spare_is_refused_in_words(untidy_set):
-    with pytest.raises(CommandError, match="every k leaves some class no test photo"):
+    with pytest.raises(CommandError, match="every k leaves some class no test photo: the smallest class, 'hat'"):
         run_evaluate(untidy_set, k="100")
 
 
