@@ -60,7 +60,8 @@ def open_rgb(source: bytes | str | Path, *, min_side: int = 0, max_pixels: int =
     except Image.DecompressionBombError:
         raise ImageTooLarge(_too_large_message(None, max_pixels)) from None
     except OSError as exc:
-        raise ImageError(f"This picture could not be read: {exc}.") from None
+        # Pillow recognised the format but the header itself is broken, e.g. a file cut off in its first bytes.
+        raise ImageError(f"This picture is damaged or cut short and could not be read ({exc}).") from None
     width, height = image.size
     if width * height > max_pixels:
         raise ImageTooLarge(_too_large_message((width, height), max_pixels))

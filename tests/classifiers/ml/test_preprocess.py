@@ -85,6 +85,12 @@ def test_a_cut_short_picture_is_refused_in_words():
         open_rgb(data[: len(data) // 2])
 
 
+def test_a_picture_cut_off_inside_its_header_is_refused_in_the_same_words():
+    data = encoded(Image.new("RGB", (400, 300), (1, 2, 3)), "JPEG")
+    with pytest.raises(ImageError, match=r"^This picture is damaged or cut short and could not be read \(.+\)\.$"):
+        open_rgb(data[:100])
+
+
 def test_a_decompression_bomb_is_refused_before_decoding():
     bomb = encoded(Image.new("1", (12000, 12000)), "PNG")  # a few kB on disk, 144 megapixels decoded
     assert len(bomb) < 100_000
