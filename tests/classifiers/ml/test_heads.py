@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifiers.ml.heads import LOGISTIC, MLP, HeadConfig, balanced_weights, fit_heads
+from classifiers.ml.heads import (
+    LOGISTIC,
+    MLP,
+    PARALLEL_ROWS,
+    HeadConfig,
+    balanced_weights,
+    fit_heads,
+    fitting_threads,
+)
 from classifiers.ml.training import represent
 
 
@@ -95,3 +103,18 @@ def test_the_mlps_written_out_gradients_and_adam_match_autograd_and_torch_optim(
         schedule.step()
     for mine, reference in zip(ours, theirs, strict=True):
         torch.testing.assert_close(mine, reference.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_small_head_problems_fit_on_one_thread_and_big_ones_on_the_threads_the_process_allows():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with fitting_threads(PARALLEL_ROWS - 1):
+            assert torch.get_num_threads() == 1
+        with fitting_threads(PARALLEL_ROWS):
+            assert torch.get_num_threads() == 2
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
