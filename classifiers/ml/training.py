@@ -197,8 +197,8 @@ def train(
     x = represent(np.asarray(features, dtype=np.float32))
     k = len(labels)
     # Every fit below uses these same rows: project them once onto their span (exact, see heads.py).
-    basis = span_basis(x) if x.shape[0] < x.shape[1] else None
-    z = x @ basis if basis is not None else x
+    basis = span_basis(x)
+    z = x @ basis
 
     metrics: dict = {}
     flags: dict[int, dict[str, str]] = {}

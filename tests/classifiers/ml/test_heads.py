@@ -12,6 +12,7 @@ from classifiers.ml.heads import (
     balanced_weights,
     fit_heads,
     fitting_threads,
+    span_basis,
 )
 from classifiers.ml.training import represent
 
@@ -118,3 +119,48 @@ def test_small_head_problems_fit_on_one_thread_and_big_ones_on_the_threads_the_p
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def _logistic_minimum(x: np.ndarray, y: np.ndarray, k: int, c: float) -> np.ndarray:
+    """Logits of the minimiser of C * sum_i w_i * CE_i + 1/2 ||W||^2 found the plain way: autograd and
+    L-BFGS in the features' own coordinates, run to a far tighter tolerance than the app uses."""
+    import torch
+
+    xs = torch.from_numpy(x.astype(np.float64))
+    target = torch.from_numpy(y)
+    weights = torch.from_numpy(balanced_weights(y, np.ones((1, len(y)), bool), k)[0] * c)
+    weight = torch.zeros(x.shape[1], k, dtype=torch.float64, requires_grad=True)
+    bias = torch.zeros(k, dtype=torch.float64, requires_grad=True)
+    optimiser = torch.optim.LBFGS([weight, bias], max_iter=20_000, tolerance_grad=1e-10, tolerance_change=0,
+                                  history_size=50, line_search_fn="strong_wolfe")
+
+    def objective():
+        optimiser.zero_grad()
+        cross_entropy = torch.nn.functional.cross_entropy(xs @ weight + bias, target, reduction="none")
+        loss = (weights * cross_entropy).sum() + 0.5 * (weight * weight).sum()
+        loss.backward()
+        return loss
+
+    optimiser.step(objective)
+    return (xs @ weight + bias).detach().numpy()
+
+
+def test_the_logistic_head_is_the_minimum_of_its_objective_with_fewer_or_more_photos_than_dimensions(clothing):
+    # The app fits in principal coordinates with a preconditioned solver; none of that may change the answer.
+    x = represent(clothing.features)
+    rng = np.random.default_rng(0)
+    more_rows = represent(np.concatenate([x, x + 0.05 * rng.normal(size=x.shape)])[:, :40])  # 96 photos, 40 dims
+    for features, y in ((x, clothing.y), (more_rows, np.concatenate([clothing.y, clothing.y]))):
+        head = fit_heads(features, y, 3, [(HeadConfig(LOGISTIC, 30.0), np.ones(len(y), bool))])[0]
+        assert np.abs(head.logits(features) - _logistic_minimum(features, y, 3, 30.0)).max() < 2e-3
+
+
+def test_the_fitting_basis_is_orthonormal_with_the_leading_directions_first(clothing):
+    x = represent(clothing.features)
+    for features in (x, x[:, :40]):  # 48 photos in 1280 dimensions, and in 40
+        basis = span_basis(features)
+        np.testing.assert_allclose(basis.T @ basis, np.eye(basis.shape[1]), atol=1e-4)
+        spread = np.linalg.norm(features @ basis, axis=0)
+        assert np.all(np.diff(spread) <= 1e-5)
+        # Nothing of the photos is lost: they are rebuilt from their coordinates.
+        np.testing.assert_allclose(features @ basis @ basis.T, features, atol=1e-4)
