@@ -14,7 +14,8 @@
 - single-image prediction latency through predict_images (p50, p99), and the process's peak RSS.
 
 DIR (default: the test photos in tests/data/engine/clothing) holds <class>/<images>; when it has fewer
-classes or photos than a size needs, its photos are reused (timings only, not accuracy).
+classes or photos than a size needs, its photos are reused (timings only, not accuracy); photos the app
+cannot read are named and left out. On a data folder with no tables yet it applies the migrations first.
 With --json the last line of stdout is one JSON object.
 """
 
@@ -39,6 +40,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 
 from classifiers.features import extractor_for
+from classifiers.management.embedding import decodable, left_out_line
 from classifiers.ml.extract import TorchExtractor
 from classifiers.ml.preprocess import CENTRE, VIEWS
 from classifiers.ml.study import image_folder
@@ -66,6 +68,7 @@ class Command(BaseCommand):
         if not paths:
             raise CommandError(f"{dir} holds no <class>/<images> photos")
         self._migrate_if_needed()
+        paths, y = self._readable(backbone, Path(dir), paths, y)
         report: dict = {"backbone": backbone, "threads": settings.ENGINE_THREADS, "dir": str(dir)}
         report["load_average_before"] = round(os.getloadavg()[0], 2)
         report |= self._throughput(backbone, [paths[i % len(paths)] for i in range(images)])
@@ -86,6 +89,19 @@ class Command(BaseCommand):
         if pending:
             self.stdout.write(f"the database lacks {len(pending)} migrations: applying them first, as `make run` does")
             call_command("migrate", verbosity=0)
+
+    def _readable(self, backbone: str, folder: Path, paths: list[Path], y: np.ndarray) -> tuple[list[Path], np.ndarray]:
+        """Only photos the app can read are timed; the others are named and left out."""
+        prep = extractor_for(backbone).spec.preprocessing
+        keep = decodable(
+            paths, min_side=prep.resize_size, max_pixels=settings.IMAGE_MAX_PIXELS, threads=settings.ENGINE_THREADS
+        )
+        if len(keep) < len(paths):
+            left_out = np.setdiff1d(np.arange(len(paths)), keep)
+            self.stdout.write(left_out_line([paths[i].relative_to(folder) for i in left_out]))
+        if not len(keep):
+            raise CommandError(f"none of the {len(paths)} photos in {folder} could be read")
+        return [paths[i] for i in keep], y[keep]
 
     def _throughput(self, backbone: str, files: list[Path]) -> dict:
         onnx = extractor_for(backbone)

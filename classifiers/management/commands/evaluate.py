@@ -19,7 +19,7 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from classifiers.management.embedding import embed_or_refuse
+from classifiers.management.embedding import embed_or_refuse, left_out_line
 from classifiers.ml.backbones import BACKBONES
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.preprocess import VIEWS
@@ -86,8 +86,7 @@ class Command(BaseCommand):
             f"({len(VIEWS)} views) in {time.perf_counter() - started:.1f} s"
         )
         if unreadable:
-            shown = ", ".join(str(path) for path in unreadable[:5]) + (", ..." if len(unreadable) > 5 else "")
-            self.stdout.write(f"left out {len(unreadable)} photos that could not be read: {shown}")
+            self.stdout.write(left_out_line(unreadable))
         counts = np.bincount(y, minlength=len(classes))
         smallest, smallest_name = int(counts.min()), classes[int(counts.argmin())]
         if smallest < 2:

@@ -1,11 +1,12 @@
 """`manage.py benchmark` on the test photos: every figure the issue names is there, the figures agree with
-each other, and the database is left as it was (the benchmark trains inside a rolled-back transaction); on a
-fresh data folder it creates the app's tables first."""
+each other, the database is left as it was (the benchmark trains inside a rolled-back transaction) and a
+photo it cannot read is named and left out; on a fresh data folder it creates the app's tables first."""
 
 from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
 
 import pytest
@@ -13,15 +14,22 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from classifiers.models import Classifier, Example, TrainingRun
+from tests.classifiers.conftest import ENGINE_DATA
 from tests.worker import manage, process_env
 
 
 @pytest.mark.django_db
-def test_the_benchmark_reports_throughput_training_and_latency_and_leaves_nothing_behind():
+def test_the_benchmark_reports_throughput_training_and_latency_and_leaves_nothing_behind(tmp_path):
+    # The test photos, with a damaged file among them, as sets found in the wild have.
+    folder = tmp_path / "clothing"
+    shutil.copytree(ENGINE_DATA / "clothing", folder)
+    (folder / "shoes" / "damaged.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     out = io.StringIO()
-    call_command("benchmark", images=16, predictions=5, json=True, stdout=out)
+    call_command("benchmark", dir=str(folder), images=16, predictions=5, json=True, stdout=out)
     lines = out.getvalue().strip().splitlines()
     report = json.loads(lines[-1])
+
+    assert lines[0] == "left out 1 photos that could not be read: shoes/damaged.jpg"
 
     for key in ("onnx_img_per_s", "torch_img_per_s", "onnx_app_photos_per_s", "peak_rss_mb"):
         assert report[key] > 0, key
