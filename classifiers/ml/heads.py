@@ -26,8 +26,10 @@ LOGISTIC = "logistic"
 MLP = "mlp"
 MLP_STEPS = 120
 MLP_INPUT = 128
-# Gradient tolerance on the summed objective (tens to thousands in size): tighter changes no prediction.
-LBFGS_TOLERANCE = 1e-4
+# Gradient tolerance of the preconditioned logistic solve (see _fit_logistic). Measured against 1e-4 on
+# the shared sets' features (100 to 3,000 photos): logits within 0.015 (of a range of about 10), the same
+# answer for every photo, the same cross-validation figures, and 1.5-2x less time; 1e-2 changed answers.
+LBFGS_TOLERANCE = 1e-3
 LBFGS_MAX_ITER = 300
 
 
