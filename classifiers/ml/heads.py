@@ -192,11 +192,12 @@ def _fit_logistic(z: np.ndarray, y: np.ndarray, k: int, configs: list[HeadConfig
     (One joint solve over all tasks was measured 10x slower: the shared line search serves none well.)
 
     Each solve is preconditioned: L-BFGS works on weight = scale * v, with scale chosen so that every
-    coordinate of v has about unit curvature (the loss curves about 1/4 * C * sum w_i z_ij^2 along
-    coordinate j, plus 1 from the penalty). The objective is unchanged, so is its optimum; only the path
-    is shorter. Feature coordinates differ in variance by orders of magnitude, which is what made plain
-    L-BFGS take hundreds of steps. The scaling is diagonal, so z should come in principal coordinates
-    (span_basis), where the curvature is close to diagonal.
+    coordinate of v has about unit curvature (the loss curves at most 1/4 * C * sum w_i z_ij^2 along
+    coordinate j, plus 1 from the penalty; feature coordinates differ in variance by orders of magnitude).
+    The objective is unchanged, so is its optimum; only the path is shorter: measured 20-30 % fewer
+    objective evaluations at the same tolerance on the shared sets' features (100 to 3,000 photos). The
+    scaling is diagonal, so z should come in principal coordinates (span_basis), where the curvature is
+    close to diagonal.
     """
     import torch  # only when fitting: serving predictions never loads PyTorch
     import torch.nn.functional as F
