@@ -18,11 +18,12 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+import classifiers.ml.formats  # noqa: F401 - registers HEIC with Pillow
 from nanoweb.errors import UnsupportedMedia
 
 # Pillow's own bomb check only warns below twice its limit; ours runs first and is lower.
-READABLE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "AVIF")
-READABLE_NAMES = "JPEG, PNG, GIF, WebP, BMP and AVIF"
+READABLE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "AVIF", "HEIF")
+READABLE_NAMES = "JPEG, PNG, GIF, WebP, BMP, AVIF and HEIC"
 JPEG_QUALITY = 90
 _SRGB = ImageCms.createProfile("sRGB")
 

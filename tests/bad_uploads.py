@@ -102,6 +102,11 @@ def _upright(stored: Image.Image) -> None:
     assert not stored.getexif()
 
 
+def _heic_pixels_kept(stored: Image.Image) -> None:
+    assert stored.size == (200, 150)
+    assert difference(stored, Image.open(io.BytesIO(images.pattern(121)))) < 12
+
+
 def _html_comment_dropped(stored_bytes: bytes) -> None:
     assert b"<script" not in stored_bytes and b"<html" not in stored_bytes
 
@@ -131,6 +136,7 @@ ODD = [
     Odd("16-bit PNG", "scan.png", images.png_16bit, _sixteen_bit_tones_kept),
     Odd("PNG with alpha", "cutout.png", images.png_with_alpha, _transparent_half_white),
     Odd("EXIF-rotated photo (upright)", "sideways.jpg", images.exif_rotated_jpeg, _upright),
+    Odd("iPhone HEIC photo", "IMG_0001.HEIC", images.heic_photo, _heic_pixels_kept),
     Odd("JPEG with a web page in its comment", "polyglot.jpg", images.jpeg_with_html_comment,
         check_bytes=_html_comment_dropped),
 ]

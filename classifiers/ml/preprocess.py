@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+import classifiers.ml.formats  # noqa: F401 - registers HEIC with Pillow
 from classifiers.ml.backbones import Preprocessing
 
 # Pictures larger than this are refused before decoding: a 40 kB PNG can expand to gigabytes.
@@ -55,7 +56,7 @@ def open_rgb(source: bytes | str | Path, *, min_side: int = 0, max_pixels: int =
             image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnidentifiedImageError:
         raise ImageError(
-            "This file is not a picture in a format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)."
+            "This file is not a picture in a format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC)."
         ) from None
     except Image.DecompressionBombError:
         raise ImageTooLarge(_too_large_message(None, max_pixels)) from None

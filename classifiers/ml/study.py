@@ -17,7 +17,7 @@ from classifiers.ml.training import CANDIDATES, probabilities_with_unknown, repr
 REFERENCE_HEADS = (HeadConfig(LOGISTIC, 10.0),)
 REFERENCE_VIEW = VIEWS.index(CENTRE)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 
 
 def image_files(folder: str | Path) -> list[Path]:

@@ -124,6 +124,17 @@ def jpeg_with_html_comment(seed: int = 111) -> bytes:
     return out.getvalue()
 
 
+def heic_photo(seed: int = 121, size: tuple[int, int] = (200, 150)) -> bytes:
+    """A picture saved as HEIC (HEVC inside HEIF), the format iPhones save photos in. Encoded through
+    pillow_heif's own API, without registering it with Pillow: reading it back must rely on the app's
+    registration (classifiers/ml/formats.py), not on this test helper's."""
+    import pillow_heif
+
+    out = io.BytesIO()
+    pillow_heif.from_pillow(Image.open(io.BytesIO(pattern(seed, size=size))).convert("RGB")).save(out, quality=90)
+    return out.getvalue()
+
+
 def zip_of(members: dict[str, bytes], compression: int = 8) -> bytes:
     """A zip holding `members` (name -> bytes); 8 is deflate, 0 stores them uncompressed."""
     import zipfile

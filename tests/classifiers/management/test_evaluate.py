@@ -1,5 +1,6 @@
 """`manage.py evaluate` on a folder laid out the way real sets are: photos in sub-folders of a class, a
-damaged file and a hidden file among them, and a k larger than a class can give."""
+photo straight off an iPhone (HEIC), a damaged file and a hidden file among them, and a k larger than a
+class can give."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import io
 import json
 import shutil
 
+import pillow_heif
 import pytest
 from django.core.management import CommandError, call_command
+from PIL import Image
 
 from tests.classifiers.conftest import ENGINE_DATA
 
@@ -22,6 +25,9 @@ def untidy_set(tmp_path):
     hats[0].rename(folder / "hat" / "from-the-shop" / hats[0].name)
     (folder / "shoes" / "damaged.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     (folder / "pants" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    pants = sorted((folder / "pants").glob("*.jpg"))[0]
+    pillow_heif.from_pillow(Image.open(pants)).save(pants.with_name("IMG_0001.HEIC"), quality=90)
+    pants.unlink()
     return folder
 
 
@@ -39,7 +45,10 @@ def test_it_reports_accuracy_per_k_leaving_out_what_it_cannot_read_and_a_k_too_l
     assert summary["unreadable_photos"] == 1
     assert summary["skipped_k"] == [100]
     assert [result["k"] for result in summary["results"]] == [2, 4]
-    hats, pants, shoes = (len(list((untidy_set / name).rglob("*.jpg"))) for name in summary["classes"])
+    hats, pants, shoes = (
+        sum(1 for path in (untidy_set / name).rglob("*") if path.suffix in (".jpg", ".HEIC"))
+        for name in summary["classes"]
+    )
     shoes -= 1  # the damaged one
     for result in summary["results"]:
         # Three classes that look nothing alike: far above the 33 % of guessing, even from 2 photos each.
