@@ -7,6 +7,9 @@
   var errorBox = panel.querySelector("[data-error]");
   var result = panel.querySelector("[data-result]");
   var previewUrl = null;
+  // Browsers other than Safari cannot draw HEIC (iPhone photos); NanoWeb still reads them, so show the
+  // answer without a broken-picture icon.
+  preview.addEventListener("error", function () { preview.hidden = true; });
 
   function showPreview(src) {
     if (previewUrl) URL.revokeObjectURL(previewUrl);
