@@ -18,7 +18,8 @@ from django.conf import settings
 from scraper.safehttp import human_size
 
 IMAGE_EXTENSIONS = {
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp", ".bmp", ".avif", ".mpo", ".heic", ".heif"
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".avif", ".mpo", ".heic",
+    ".heif",
 }
 # Files the person never chose: macOS resource forks and Finder/Explorer caches.
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}

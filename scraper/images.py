@@ -22,8 +22,9 @@ import classifiers.ml.formats  # noqa: F401 - registers HEIC with Pillow
 from nanoweb.errors import UnsupportedMedia
 
 # Pillow's own bomb check only warns below twice its limit; ours runs first and is lower.
-READABLE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "AVIF", "HEIF")
-READABLE_NAMES = "JPEG, PNG, GIF, WebP, BMP, AVIF and HEIC"
+# TIFF: what microscopes, scanners and lab cameras write (often 16-bit grey, scaled down by _to_rgb).
+READABLE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF", "HEIF")
+READABLE_NAMES = "JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF and HEIC"
 JPEG_QUALITY = 90
 _SRGB = ImageCms.createProfile("sRGB")
 

@@ -80,10 +80,14 @@ def _cmyk_colours_kept(stored: Image.Image) -> None:
     assert difference(stored, original) < 12
 
 
-def _sixteen_bit_tones_kept(stored: Image.Image) -> None:
-    original = Image.open(io.BytesIO(images.pattern(81, size=(160, 120)))).convert("L")
+def _sixteen_bit_tones_kept(stored: Image.Image, seed: int = 81) -> None:
+    original = Image.open(io.BytesIO(images.pattern(seed, size=(160, 120)))).convert("L")
     assert difference(stored.convert("L"), original) < 6
     assert ImageStat.Stat(stored.convert("L")).mean[0] < 240  # not blown out to white
+
+
+def _sixteen_bit_tiff_tones_kept(stored: Image.Image) -> None:
+    _sixteen_bit_tones_kept(stored, seed=131)
 
 
 def _transparent_half_white(stored: Image.Image) -> None:
@@ -134,6 +138,7 @@ ODD = [
     Odd("animated GIF (its first frame)", "moving.gif", images.animated_gif, _first_frame_kept),
     Odd("CMYK JPEG", "print.jpg", images.cmyk_jpeg, _cmyk_colours_kept),
     Odd("16-bit PNG", "scan.png", images.png_16bit, _sixteen_bit_tones_kept),
+    Odd("16-bit TIFF (microscope)", "specimen.tif", images.tiff_16bit, _sixteen_bit_tiff_tones_kept),
     Odd("PNG with alpha", "cutout.png", images.png_with_alpha, _transparent_half_white),
     Odd("EXIF-rotated photo (upright)", "sideways.jpg", images.exif_rotated_jpeg, _upright),
     Odd("iPhone HEIC photo", "IMG_0001.HEIC", images.heic_photo, _heic_pixels_kept),

@@ -93,6 +93,16 @@ def png_16bit(seed: int = 81, size: tuple[int, int] = (160, 120)) -> bytes:
     return out.getvalue()
 
 
+def tiff_16bit(seed: int = 131, size: tuple[int, int] = (160, 120)) -> bytes:
+    """A 16-bit grey TIFF, as microscope and lab cameras write them: uncompressed, with a little sensor
+    noise in the low bits (so, like a real one, it does not deflate a hundredfold inside a zip)."""
+    grey = np.asarray(Image.open(io.BytesIO(pattern(seed, size=size))).convert("L"), dtype=np.uint16) * 257
+    noise = np.random.default_rng(seed).integers(0, 256, size=grey.shape, dtype=np.uint16)
+    out = io.BytesIO()
+    Image.fromarray(np.minimum(grey.astype(np.uint32) + noise, 65535).astype(np.uint16)).save(out, "TIFF")
+    return out.getvalue()
+
+
 def png_with_alpha(seed: int = 91, size: tuple[int, int] = (160, 120)) -> bytes:
     """The left half fully transparent, the right half an opaque picture."""
     picture = Image.open(io.BytesIO(pattern(seed, size=size))).convert("RGBA")

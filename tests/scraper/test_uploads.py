@@ -63,9 +63,9 @@ def test_a_file_over_the_upload_limit_is_refused_by_size(dress, settings):
 def test_a_zip_of_photos_is_unpacked_and_each_member_named(dress):
     upload = a_zip("photos.zip", {"summer/a.jpg": images.photo(0), "summer/": b"", "b.jpg": images.photo(1),
                                   "__MACOSX/._b.jpg": b"junk", "notes.txt": b"hello",
-                                  "phone/IMG_0001.HEIC": images.heic_photo()})
+                                  "phone/IMG_0001.HEIC": images.heic_photo(), "lab/specimen.tif": images.tiff_16bit()})
     result = examples_add_uploads(label=dress, files=[upload])
-    assert sorted(e.original_name for e in result.added) == ["IMG_0001.HEIC", "a.jpg", "b.jpg"]
+    assert sorted(e.original_name for e in result.added) == ["IMG_0001.HEIC", "a.jpg", "b.jpg", "specimen.tif"]
     assert result.rejected == [{"name": "photos.zip/notes.txt", "code": "not_an_image",
                                 "reason": "Skipped: .txt files are not pictures."}]
 
