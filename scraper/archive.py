@@ -15,12 +15,9 @@ from typing import IO
 
 from django.conf import settings
 
+from classifiers.ml.formats import PICTURE_SUFFIXES
 from scraper.safehttp import human_size
 
-IMAGE_EXTENSIONS = {
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".avif", ".mpo", ".heic",
-    ".heif",
-}
 # Files the person never chose: macOS resource forks and Finder/Explorer caches.
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 
@@ -88,7 +85,7 @@ def _refusal(info: zipfile.ZipInfo, total_so_far: int) -> tuple[str, str] | None
     suffix = PurePosixPath(info.filename).suffix.lower()
     if suffix == ".zip":
         return "nested_zip", "A zip inside a zip is not opened; upload it on its own."
-    if suffix and suffix not in IMAGE_EXTENSIONS:
+    if suffix and suffix not in PICTURE_SUFFIXES:
         return "not_an_image", f"Skipped: {suffix} files are not pictures."
     if info.flag_bits & 0x1:
         return "encrypted", "This file is password-protected inside the zip; NanoWeb cannot open it."

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifiers.ml.formats import PICTURE_SUFFIXES
 from classifiers.ml.heads import LOGISTIC, HeadConfig
 from classifiers.ml.preprocess import CENTRE, VIEWS
 from classifiers.ml.training import CANDIDATES, probabilities_with_unknown, represent, train
@@ -16,8 +17,6 @@ from classifiers.ml.training import CANDIDATES, probabilities_with_unknown, repr
 # of the embedded views) and a logistic regression with C=10 on L2-normalised features.
 REFERENCE_HEADS = (HeadConfig(LOGISTIC, 10.0),)
 REFERENCE_VIEW = VIEWS.index(CENTRE)
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
 
 
 def image_files(folder: str | Path) -> list[Path]:
@@ -28,7 +27,7 @@ def image_files(folder: str | Path) -> list[Path]:
         path
         for path in folder.rglob("*")
         if path.is_file()
-        and path.suffix.lower() in IMAGE_SUFFIXES
+        and path.suffix.lower() in PICTURE_SUFFIXES
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
 

@@ -11,12 +11,12 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 from django.conf import settings
 
+from classifiers.ml.formats import PICTURE_SUFFIXES
 from nanoweb.errors import InvalidInput
 from scraper.providers import ImageHit
 from scraper.robots import Robots
 from scraper.safehttp import check_url, fetch
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".avif"}
 LAZY_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-full-src")
 META_IMAGES = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
 
@@ -74,7 +74,7 @@ def collect_page_images(page_url: str, *, robots: Robots) -> PageImages:
             if value and not value.startswith("data:"):
                 add(value, alt)
     for link in soup.find_all("a", href=True):
-        if PurePosixPath(urlsplit(link["href"]).path).suffix.lower() in IMAGE_SUFFIXES:
+        if PurePosixPath(urlsplit(link["href"]).path).suffix.lower() in PICTURE_SUFFIXES:
             add(link["href"], link.get_text() or "")
     return PageImages(fetched.url, title, list(hits.values()))
 
