@@ -41,6 +41,7 @@ from django.test.utils import override_settings
 
 from classifiers.features import extractor_for
 from classifiers.management.embedding import decodable, left_out_line
+from classifiers.ml.backbones import backbone_spec
 from classifiers.ml.extract import TorchExtractor
 from classifiers.ml.preprocess import CENTRE, VIEWS
 from classifiers.ml.study import image_folder
@@ -92,7 +93,7 @@ class Command(BaseCommand):
 
     def _readable(self, backbone: str, folder: Path, paths: list[Path], y: np.ndarray) -> tuple[list[Path], np.ndarray]:
         """Only photos the app can read are timed; the others are named and left out."""
-        prep = extractor_for(backbone).spec.preprocessing
+        prep = backbone_spec(backbone).preprocessing
         keep = decodable(
             paths, min_side=prep.resize_size, max_pixels=settings.IMAGE_MAX_PIXELS, threads=settings.ENGINE_THREADS
         )
