@@ -1,4 +1,4 @@
-"""Classifiers, their labels (classes), example photos, training runs and trained model versions."""
+"""Classifiers, their labels (classes), example photos, web searches, training runs and trained model versions."""
 
 from __future__ import annotations
 
@@ -50,6 +50,65 @@ class Label(models.Model):
         return self.name
 
 
+def empty_counts() -> dict:
+    return {"found": 0, "downloaded": 0, "duplicates": 0, "rejected": {}}
+
+
+class Job(models.Model):
+    """What a training run and a web search share (classifiers/services/jobs.py runs it): a row is queued,
+    one worker claims it, keeps its heartbeat fresh while it works and ends it; a running row whose heartbeat
+    went stale lost its worker and may be claimed again."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    # Why it failed or stopped, in words for the person who started it.
+    error = models.TextField(blank=True)
+    # How many times a worker claimed it: a job that keeps killing its worker is given up.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed while the worker makes progress; a running row whose heartbeat stops was orphaned.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class SearchJob(Job):
+    """One web search for photos of one label."""
+
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="search_jobs")
+    query = models.CharField(max_length=300)
+    requested = models.PositiveIntegerField()
+    providers = models.JSONField(default=list)
+    # found, downloaded, duplicates, rejected: {reason: n}; per provider errors under "provider_errors".
+    counts = models.JSONField(default=empty_counts)
+    cancel_requested = models.BooleanField(default=False)
+    # The photos it adds wait for review and are not trained on until kept ("find N more photos of X").
+    hold_for_review = models.BooleanField(default=False)
+
+    class Meta(Job.Meta):
+        # The table it had when searches lived in the scraper app: moved without copying a row.
+        db_table = "scraper_searchjob"
+        constraints = [
+            # One search at a time per class: two would race to top up the same class.
+            models.UniqueConstraint(
+                fields=["label"], condition=Q(status__in=["queued", "running"]), name="one_active_search_per_label"
+            )
+        ]
+
+
 class Example(models.Model):
     """One training photo of a label, normalised to an RGB JPEG, with where it came from."""
 
@@ -75,7 +134,7 @@ class Example(models.Model):
     author = models.CharField(max_length=300, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
     search_job = models.ForeignKey(
-        "scraper.SearchJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="examples"
+        "SearchJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="examples"
     )
     # {"outlier": "far from the other photos of this class", ...}; keys: duplicate, in_other_class,
     # outlier, misclassified.
@@ -110,32 +169,16 @@ class ExampleFeature(models.Model):
         constraints = [models.UniqueConstraint(fields=["example", "backbone"], name="one_feature_per_backbone")]
 
 
-class TrainingRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
+class TrainingRun(Job):
+    """One training of a classifier: embed its photos, choose and fit a head, write a version."""
 
-    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.FloatField(default=0.0)
     stage = models.CharField(max_length=200, blank=True)
-    error = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     version = models.ForeignKey("ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # Refreshed while the worker makes progress; a running row whose heartbeat stops was orphaned.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Job.Meta):
         constraints = [
             # Two trainings of one classifier at once are refused by the database itself.
             models.UniqueConstraint(

@@ -1,10 +1,14 @@
-"""Celery tasks of the classifiers app: thin, they take ids and call the service."""
+"""Celery tasks of the classifiers app: thin, they take ids and call the service.
+
+Task names are what queued messages carry, so they stay as they were when the search task lived in the
+scraper app: a message queued before an upgrade still finds its task.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from classifiers import warmup  # noqa: F401  (connects the signal that warms each worker process up for training)
+from classifiers.services.search_jobs import search_job_execute
 from classifiers.services.training import TransientError, training_run_execute, training_run_give_up
 
 MAX_RETRIES = 3
@@ -20,3 +24,10 @@ def train_classifier(self, run_id: str) -> None:
             training_run_give_up(run_id=run_id, reason=str(exc))
             return
         raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+
+
+# acks_late + reject_on_worker_lost: a worker killed mid-job hands the message back, and the next worker
+# re-claims the orphaned row (see search_job_execute) and tops the class up from where it stopped.
+@shared_task(name="scraper.run_search_job", acks_late=True, reject_on_worker_lost=True)
+def run_search_job(job_id: str) -> None:
+    search_job_execute(job_id=job_id)

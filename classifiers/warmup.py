@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 
-from celery.signals import worker_process_init
 from django.conf import settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,6 @@ def _warm_up_quietly() -> None:
     log.info("ready to train: PyTorch and the %s backbone loaded in %.1f s", settings.DEFAULT_BACKBONE, seconds)
 
 
-@worker_process_init.connect
-def start_warm_up(**kwargs) -> None:
+def warm_up_in_background() -> None:
+    """Called in each new worker process (the worker_process_init signal, wired in nanoweb/celery.py)."""
     threading.Thread(target=_warm_up_quietly, name="nanoweb-warm-up", daemon=True).start()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from celery import current_app
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from nanoweb.models import WorkerPing
-from nanoweb.tasks import answer_ping
 
 
 def user_create(*, username: str, email: str, password: str) -> AbstractBaseUser:
@@ -18,5 +18,5 @@ def worker_ping_create() -> WorkerPing:
     """Queue a ping after commit, the way every view queues work, so a worker never sees a missing row."""
     with transaction.atomic():
         ping = WorkerPing.objects.create()
-        transaction.on_commit(lambda: answer_ping.delay(str(ping.id)))
+        transaction.on_commit(lambda: current_app.send_task("nanoweb.answer_ping", args=[str(ping.id)]))
     return ping

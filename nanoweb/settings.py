@@ -219,7 +219,7 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
 CELERY_TASK_ALWAYS_EAGER = envbool("NANOWEB_TASKS_EAGER", False)
 CELERY_WORKER_CONCURRENCY = envint("NANOWEB_WORKER_CONCURRENCY", 2, minimum=1)
 # Running rows refresh heartbeat_at this often; one silent for TRAINING_STALE_SECONDS lost its worker, and
-# every worker looks for such rows every RECOVERY_SECONDS (nanoweb/recovery.py).
+# every worker looks for such rows every RECOVERY_SECONDS (classifiers/services/recovery.py).
 HEARTBEAT_SECONDS = envint("NANOWEB_HEARTBEAT_SECONDS", 10, minimum=1)
 TRAINING_STALE_SECONDS = envint("NANOWEB_TRAINING_STALE_SECONDS", 120, minimum=2)
 TRAINING_MAX_ATTEMPTS = envint("NANOWEB_TRAINING_MAX_ATTEMPTS", 3, minimum=1)

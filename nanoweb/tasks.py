@@ -3,7 +3,6 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
-from nanoweb import recovery  # noqa: F401  (connects the worker signals that recover orphaned work)
 from nanoweb.models import WorkerPing
 
 

@@ -15,7 +15,7 @@ from typing import IO
 
 from django.conf import settings
 
-from classifiers.ml.formats import PICTURE_SUFFIXES
+from scraper.formats import PICTURE_SUFFIXES
 from scraper.safehttp import human_size
 
 # Files the person never chose: macOS resource forks and Finder/Explorer caches.

@@ -18,7 +18,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-import classifiers.ml.formats  # noqa: F401 - registers HEIC with Pillow
+import scraper.formats  # noqa: F401 - registers HEIC with Pillow
 from nanoweb.errors import UnsupportedMedia
 
 # Pillow's own bomb check only warns below twice its limit; ours runs first and is lower.

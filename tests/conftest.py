@@ -29,3 +29,29 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def web():
+    """A running stand-in of the outside web on 127.0.0.1 (tests/fakes/web.py)."""
+    from tests.fakes.web import FakeWeb
+
+    with FakeWeb() as server:
+        yield server
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    """The stand-ins live on 127.0.0.1, which production refuses; these tests allow it explicitly."""
+    settings.ALLOW_PRIVATE_URLS = True
+    return settings
+
+
+@pytest.fixture
+def short_time_limits(settings):
+    """Short fetch limits, so the stand-ins' slow and endless endpoints cost seconds, not minutes."""
+    settings.FETCH_CONNECT_TIMEOUT = 2
+    settings.FETCH_READ_TIMEOUT = 1
+    settings.FETCH_TOTAL_TIMEOUT = 3
+    settings.SEARCH_PROVIDER_TIMEOUT = 2
+    return settings

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from classifiers.models import Classifier, ModelVersion, TrainingRun
+from classifiers.models import Classifier, ModelVersion, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
+from classifiers.services.uploads import examples_add_uploads
 from nanoweb.api_auth import api_key_create
-from scraper.models import SearchJob
-from scraper.services import examples_add_uploads
 from tests.fakes.images import photo
 
 

@@ -7,9 +7,8 @@ from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from classifiers.models import Classifier, Example, Label, TrainingRun
+from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
 from nanoweb.errors import NotFound
-from scraper.models import SearchJob
 
 
 def owned_classifier(user: AbstractBaseUser, classifier_id: UUID) -> Classifier:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-import classifiers.ml.formats  # noqa: F401 - registers HEIC with Pillow
+import scraper.formats  # noqa: F401 - registers HEIC with Pillow
 from classifiers.ml.backbones import Preprocessing
 
 # Pictures larger than this are refused before decoding: a 40 kB PNG can expand to gigabytes.

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.ml.formats import PICTURE_SUFFIXES
 from classifiers.ml.heads import LOGISTIC, HeadConfig
 from classifiers.ml.preprocess import CENTRE, VIEWS
 from classifiers.ml.training import CANDIDATES, probabilities_with_unknown, represent, train
+from scraper.formats import PICTURE_SUFFIXES
 
 # DESIGN.md's reference recipe, for comparison on the very same splits: the centre crop alone (picked out
 # of the embedded views) and a logistic regression with C=10 on L2-normalised features.

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from classifiers.features import features_for
@@ -26,8 +26,8 @@ from classifiers.ml.training import NotEnoughData, check_enough, train
 from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
 from classifiers.open_licences import is_open_licence
 from classifiers.services.flags import flags_refresh_quietly
-from nanoweb.errors import Conflict, InvalidInput, NotFound, Unavailable
-from nanoweb.heartbeat import heartbeat
+from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, job_send
+from nanoweb.errors import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ Status = TrainingRun.Status
 # A running row whose heartbeat is older than this was left by a dead worker and may be claimed again.
 STALE_AFTER = timedelta(seconds=settings.TRAINING_STALE_SECONDS)
 HEARTBEAT_EVERY = 1.0  # seconds between progress writes
+TASK = "classifiers.train_classifier"  # classifiers/tasks.py
 
 
 class TransientError(Exception):
@@ -109,45 +110,24 @@ def training_run_create(*, classifier: Classifier) -> TrainingRun:
             run = TrainingRun.objects.create(classifier=classifier, stage="queued")
     except IntegrityError:  # the partial unique constraint: another request queued one just now
         raise Conflict("This classifier is already training; wait for that run to finish.") from None
-    transaction.on_commit(lambda: _send(run.id))
+    job_enqueue_on_commit(
+        job=run, task=TASK,
+        unavailable="The training queue cannot be reached right now, so nothing was started. Try again in a minute.")
     return run
 
 
 def send_training_task(run_id: uuid.UUID | str) -> None:
     """Put the run's task on the queue; raises whatever the broker raises when it cannot be reached."""
-    from classifiers.tasks import train_classifier
-
-    train_classifier.apply_async(args=[str(run_id)], retry=False)
-
-
-def _send(run_id: uuid.UUID) -> None:
-    """Hand the run to the queue, or take the row back and say so: no run waits for a task never sent."""
-    try:
-        send_training_task(run_id)
-    except Exception as exc:  # kombu/redis raise many kinds; all mean "not queued"
-        log.warning("could not queue training run %s: %s", run_id, exc)
-        TrainingRun.objects.filter(id=run_id, status=Status.QUEUED).delete()
-        raise Unavailable(
-            "The training queue cannot be reached right now, so nothing was started. Try again in a minute."
-        ) from None
+    job_send(task=TASK, job_id=run_id)
 
 
 # --- executing ------------------------------------------------------------------------------------------
 
 
 def _claim(run_id: uuid.UUID | str) -> TrainingRun | None:
-    now = timezone.now()
-    claimed = TrainingRun.objects.filter(id=run_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, stage="starting"
-    )
-    if not claimed:
-        # A worker that died mid-run leaves a RUNNING row with an old heartbeat: take it over.
-        claimed = TrainingRun.objects.filter(
-            Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True), id=run_id, status=Status.RUNNING
-        ).update(heartbeat_at=now, attempts=F("attempts") + 1, stage="restarting after a lost worker")
-    if not claimed:
-        return None
-    return TrainingRun.objects.select_related("classifier").get(id=run_id)
+    run = job_claim(TrainingRun, job_id=run_id, stale_after=STALE_AFTER, fresh={"stage": "starting"},
+                    reclaimed={"stage": "restarting after a lost worker"})
+    return TrainingRun.objects.select_related("classifier").get(id=run.id) if run else None
 
 
 class _Reporter:
@@ -214,9 +194,7 @@ def _in_words(exc: Exception) -> str:
 
 
 def _fail(run: TrainingRun, message: str) -> None:
-    TrainingRun.objects.filter(id=run.id).update(
-        status=Status.FAILED, error=message, finished_at=timezone.now(), stage="failed"
-    )
+    job_fail(TrainingRun.objects.filter(id=run.id), error=message, stage="failed")
 
 
 def _execute(run: TrainingRun, report: _Reporter) -> None:
@@ -332,12 +310,11 @@ def version_activate(*, classifier: Classifier, number: int) -> ModelVersion:
 
 def training_run_give_up(*, run_id: uuid.UUID | str, reason: str) -> None:
     """After the last retry of a transient failure: the run fails, saying what kept going wrong."""
-    TrainingRun.objects.filter(id=run_id, status__in=TrainingRun.ACTIVE_STATUSES).update(
-        status=Status.FAILED,
+    job_fail(
+        TrainingRun.objects.filter(id=run_id, status__in=TrainingRun.ACTIVE_STATUSES),
         error=(
             f"Training kept failing for a temporary reason and was given up after several tries: {reason}. "
             "The previous version is still active."
         ),
-        finished_at=timezone.now(),
         stage="failed",
     )

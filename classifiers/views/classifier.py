@@ -26,13 +26,12 @@ from classifiers.forms import (
     UrlListForm,
     add_service_error,
 )
-from classifiers.models import Classifier, Label
-from classifiers.selectors import classifier_state, flagged_examples, labels_with_counts, search_job_summary
+from classifiers.models import Classifier, Label, SearchJob
+from classifiers.selectors.catalog import classifier_state, flagged_examples, labels_with_counts, search_job_summary
 from classifiers.services.catalog import classifier_update
 from classifiers.views.common import owned_classifier
 from classifiers.views.reports import import_reports_pop
 from nanoweb.errors import ServiceError
-from scraper.models import SearchJob
 
 PHOTOS_SHOWN = 60
 RECENT_JOBS = 2

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from classifiers.forms import ApiKeyForm, add_service_error
 from classifiers.models import Classifier
-from classifiers.selectors import classifier_state
+from classifiers.selectors.catalog import classifier_state
 from classifiers.views.common import owned_classifier
 from nanoweb.api_auth import api_key_create, api_key_revoke, api_keys_active
 from nanoweb.errors import NotFound, ServiceError

@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from classifiers.forms import ClassifierCreateForm, add_service_error
-from classifiers.selectors import dashboard_rows
+from classifiers.selectors.catalog import dashboard_rows
 from classifiers.services.catalog import classifier_create, classifier_delete
+from classifiers.services.search_jobs import search_job_create
 from classifiers.views.common import owned_classifier
 from nanoweb.errors import ServiceError
-from scraper.services import search_job_create
 
 # Which form field a catalog service's details["field"] is about.
 CREATE_FIELDS = {"classifier": "name", "class": "labels", "labels": "labels"}

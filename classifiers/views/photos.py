@@ -16,23 +16,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from classifiers.forms import LabelForm, PageUrlForm, SearchForm, UrlListForm, add_service_error
-from classifiers.models import Label
-from classifiers.selectors import search_job_summary
+from classifiers.models import Label, SearchJob
+from classifiers.selectors.catalog import search_job_summary
 from classifiers.services.catalog import example_delete, label_create, label_delete, label_rename
+from classifiers.services.imports import examples_import_page, examples_import_urls
+from classifiers.services.photos import ImportResult
+from classifiers.services.search_jobs import search_job_cancel, search_job_create, search_job_find_more
+from classifiers.services.uploads import examples_add_uploads
 from classifiers.views.classifier import label_forms, render_photos_page
 from classifiers.views.common import owned_classifier, owned_examples, owned_label, wants_json
 from classifiers.views.reports import import_report_add
 from nanoweb.errors import ServiceError
-from scraper.models import SearchJob
-from scraper.services import (
-    ImportResult,
-    examples_add_uploads,
-    examples_import_page,
-    examples_import_urls,
-    search_job_cancel,
-    search_job_create,
-    search_job_find_more,
-)
 
 
 def _back_to(label: Label) -> HttpResponse:

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from classifiers.selectors import classifier_state, flagged_examples
+from classifiers.selectors.catalog import classifier_state, flagged_examples
 from classifiers.services.review import examples_review
 from classifiers.views.common import owned_classifier, owned_examples
 from nanoweb.errors import ServiceError

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from classifiers.advice import more_photos_suggestions
 from classifiers.charts import confusion_rows, learning_curve_plot
 from classifiers.models import Example, ModelVersion, TrainingRun
-from classifiers.selectors import classifier_state, labels_with_counts, training_run_summary
+from classifiers.selectors.catalog import classifier_state, labels_with_counts, training_run_summary
 from classifiers.services.training import training_run_create, version_activate
 from classifiers.views.common import owned_classifier
 from nanoweb.errors import ServiceError

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from classifiers.forms import TryUrlForm
-from classifiers.selectors import classifier_state
+from classifiers.selectors.catalog import classifier_state
 from classifiers.services.prediction import predict_images
 from classifiers.views.common import owned_classifier, wants_json
 from nanoweb.errors import InvalidInput, ServiceError, TooLarge

@@ -11,8 +11,8 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 from django.conf import settings
 
-from classifiers.ml.formats import PICTURE_SUFFIXES
 from nanoweb.errors import InvalidInput
+from scraper.formats import PICTURE_SUFFIXES
 from scraper.providers import ImageHit
 from scraper.robots import Robots
 from scraper.safehttp import check_url, fetch

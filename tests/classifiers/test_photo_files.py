@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 
 from classifiers.models import Example
 from classifiers.services.catalog import classifier_create
+from classifiers.services.uploads import examples_add_uploads
 from nanoweb.api_auth import api_key_create
-from scraper.services import examples_add_uploads
 from tests.fakes import images
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from classifiers.models import Example
 from classifiers.services.catalog import classifier_create
-from scraper.services import examples_add_uploads
+from classifiers.services.uploads import examples_add_uploads
 from tests.e2e.conftest import PHOTOS, screenshot
 from tests.fakes.search import FakeCommons, Listing
 from tests.fakes.web import FakeWeb

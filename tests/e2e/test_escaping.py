@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from classifiers.models import Classifier
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
-from scraper.services import examples_add_uploads
+from classifiers.services.uploads import examples_add_uploads
 from tests.e2e.conftest import PHOTOS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -1,4 +1,3 @@
-"""The reliability tests reuse the engine's classifiers of real photos and the scraper's stand-in web."""
+"""The reliability tests reuse the engine's classifiers of real photos (the stand-in web is tests/conftest.py's)."""
 
 from tests.classifiers.conftest import clothes, owner  # noqa: F401
-from tests.scraper.conftest import web  # noqa: F401

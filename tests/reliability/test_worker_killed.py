@@ -18,11 +18,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from classifiers.models import ModelVersion, TrainingRun
+from classifiers.models import ModelVersion, SearchJob, TrainingRun
 from classifiers.services.prediction import predict_images
+from classifiers.services.search_jobs import search_job_create
 from classifiers.services.training import training_run_create
-from scraper.models import SearchJob
-from scraper.services import search_job_create
 from tests.classifiers.conftest import add_example, make_classifier, photos
 from tests.fakes import images
 from tests.fakes.search import FakeCommons, Listing

@@ -23,10 +23,10 @@ from classifiers.api.serializers import (
 from classifiers.photo_files import photo_file_response
 from classifiers.services.catalog import example_delete
 from classifiers.services.flags import doubt
+from classifiers.services.imports import examples_import_page, examples_import_urls
+from classifiers.services.photos import ImportResult
+from classifiers.services.uploads import examples_add_uploads
 from nanoweb.errors import Conflict, InvalidInput, TooLarge, UnsupportedMedia
-from scraper.services.examples import ImportResult
-from scraper.services.imports import examples_import_page, examples_import_urls
-from scraper.services.uploads import examples_add_uploads
 
 # Refusals of the scraper's image check (scraper.images.ImageRejected codes answered with 415 there).
 NOT_AN_IMAGE_CODES = {"not_an_image", "svg_not_supported", "unsupported_format", "corrupt", "too_many_pixels"}

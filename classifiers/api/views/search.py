@@ -17,9 +17,9 @@ from classifiers.api.serializers import (
     SearchJobSerializer,
     SearchSerializer,
 )
-from scraper.models import SearchJob
-from scraper.services import search_job_cancel, search_job_create, search_job_find_more
-from scraper.yields import label_yields, search_jobs_with_yield
+from classifiers.models import SearchJob
+from classifiers.selectors.search_yields import label_yields, search_jobs_with_yield
+from classifiers.services.search_jobs import search_job_cancel, search_job_create, search_job_find_more
 
 
 def start_search(request: Request, classifier_id: UUID, label_id: UUID, serializer, service) -> Response:

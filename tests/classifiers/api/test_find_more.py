@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from classifiers.services.catalog import classifier_create
-from scraper.services import search_job_execute
+from classifiers.services.search_jobs import search_job_execute
 from tests.classifiers.api.conftest import train_now
 from tests.classifiers.conftest import add_example, photos
 from tests.fakes.search import FakeCommons, Listing

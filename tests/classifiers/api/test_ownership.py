@@ -12,9 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from classifiers.models import Classifier, Example, Label, TrainingRun
+from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
 from nanoweb.models import ApiKey
-from scraper.models import SearchJob
 from tests.classifiers.api.conftest import jpeg_bytes, objects_of
 
 pytestmark = pytest.mark.django_db

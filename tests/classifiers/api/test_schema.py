@@ -23,9 +23,8 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from classifiers.models import Example
+from classifiers.models import Example, SearchJob
 from nanoweb.models import ApiKey
-from scraper.models import SearchJob
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.models import SearchJob
+from classifiers.models import SearchJob
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from classifiers.models import Classifier, Example
 from classifiers.services.catalog import classifier_create
-from scraper.services import examples_add_uploads
+from classifiers.services.uploads import examples_add_uploads
 
 PHOTOS = Path(__file__).resolve().parents[2] / "data" / "e2e"
 

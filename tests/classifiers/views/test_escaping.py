@@ -16,7 +16,7 @@ from django.utils.html import escape
 from classifiers.models import Classifier
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
-from scraper.services import examples_add_uploads
+from classifiers.services.uploads import examples_add_uploads
 from tests.classifiers.views.conftest import photo_upload
 from tests.fakes.images import photo
 from tests.urlwalk import site_routes

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from classifiers.models import Example
-from scraper.models import SearchJob
+from classifiers.models import Example, SearchJob
 
 
 def test_find_more_starts_a_search_whose_photos_wait_for_review(ada, hats_and_shoes):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from classifiers.models import Classifier, Example, Label, ModelVersion
+from classifiers.models import Classifier, Example, Label, ModelVersion, SearchJob
 from nanoweb.api_auth import api_key_create
-from scraper.models import SearchJob
 
 
 def urls_of(classifier: Classifier) -> list[tuple[str, str]]:

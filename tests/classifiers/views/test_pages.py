@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from classifiers.models import Classifier, ModelVersion, TrainingRun
+from classifiers.models import Classifier, ModelVersion, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
-from scraper.models import SearchJob
 
 
 def text_of(response) -> str:

@@ -9,8 +9,7 @@ import zipfile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from classifiers.models import Example, Label
-from scraper.models import SearchJob
+from classifiers.models import Example, Label, SearchJob
 from tests.classifiers.views.conftest import photo, photo_upload
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.urls import reverse
 
 from classifiers.models import Example
-from classifiers.selectors import flagged_examples
+from classifiers.selectors.catalog import flagged_examples
 from classifiers.services.review import example_keep
-from scraper.services import examples_add_uploads
+from classifiers.services.uploads import examples_add_uploads
 from tests.classifiers.views.conftest import photo_upload
 
 

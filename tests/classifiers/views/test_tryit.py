@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from classifiers.services.training import training_run_create, training_run_execute
-from scraper.services import examples_add_uploads
+from classifiers.services.uploads import examples_add_uploads
 from tests.classifiers.views.conftest import photo, photo_upload
 from tests.fakes.web import FakeWeb
 

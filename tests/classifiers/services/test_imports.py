@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from classifiers.services.imports import examples_import_page, examples_import_urls
 from nanoweb.errors import InvalidInput
 from scraper.safehttp import FetchError
-from scraper.services import examples_import_page, examples_import_urls
 from tests.fakes import images
 from tests.fakes.web import Reply
 

@@ -15,23 +15,21 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from classifiers.models import Example, Label
+from classifiers.models import Example, Label, SearchJob, empty_counts
 from classifiers.services.flags import flags_refresh_quietly
-from nanoweb.errors import Conflict, InvalidInput, Unavailable
-from nanoweb.heartbeat import heartbeat
+from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, jobs_orphaned
+from classifiers.services.photos import DuplicateImage, Provenance, example_add_normalised
+from nanoweb.errors import Conflict, InvalidInput
 from scraper.downloader import Downloaded, download_images, fetch_image
-from scraper.models import SearchJob, empty_counts
 from scraper.providers import ImageHit, ProviderError, get_provider
-from scraper.services.examples import DuplicateImage, Provenance, example_add_normalised
 
 logger = logging.getLogger(__name__)
 Status = SearchJob.Status
 MAX_QUERY_LENGTH = 300
 MAX_ATTEMPTS = 3
+TASK = "scraper.run_search_job"  # classifiers/tasks.py; the name queued messages carry
 FLUSH_SECONDS = 0.5  # live counts reach the database at most this often
 
 
@@ -60,7 +58,10 @@ def search_job_create(*, label: Label, query: str | None = None, count: int = 20
     with transaction.atomic():
         job = SearchJob.objects.create(label=label, query=query, requested=count, providers=providers,
                                        hold_for_review=hold_for_review)
-        transaction.on_commit(lambda: _enqueue(job))
+        job_enqueue_on_commit(
+            job=job, task=TASK, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
+            unavailable="The task queue is not answering, so the search was not started. Try again in a minute; "
+                        "if it keeps happening, the queue service needs attention.")
     return job
 
 
@@ -82,20 +83,6 @@ def search_job_find_more(*, label: Label, count: int, query: str | None = None,
                              hold_for_review=True)
 
 
-def _enqueue(job: SearchJob) -> None:
-    from scraper.tasks import run_search_job
-
-    try:
-        run_search_job.apply_async(args=[str(job.id)], retry=True,
-                                   retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})
-    except Exception as exc:
-        # The row is committed by now; without a queued task it would sit "queued" forever.
-        SearchJob.objects.filter(id=job.id).delete()
-        logger.warning("Could not queue search job %s: %r", job.id, exc)
-        raise Unavailable("The task queue is not answering, so the search was not started. Try again in a "
-                          "minute; if it keeps happening, the queue service needs attention.") from exc
-
-
 def search_job_cancel(*, job: SearchJob) -> SearchJob:
     """A queued job ends at once; a running one stops after the download in hand. Saved photos stay."""
     now = timezone.now()
@@ -109,21 +96,15 @@ def search_job_cancel(*, job: SearchJob) -> SearchJob:
 
 def search_jobs_fail_stale() -> int:
     """End running jobs whose worker died (no heartbeat for a while); returns how many."""
-    stale = timezone.now() - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)
-    return SearchJob.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale).update(
-        status=Status.FAILED, finished_at=timezone.now(),
+    return job_fail(
+        jobs_orphaned(SearchJob, stale_after=timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)),
         error="The worker running this search stopped. The photos saved before that are kept; search again to "
               "top the class up.")
 
 
 def search_job_execute(*, job_id) -> None:
     """Claim the job and run it. A job that is not queued (or running but orphaned) is left alone."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)
-    claimed = SearchJob.objects.filter(
-        Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=stale), id=job_id,
-    ).update(status=Status.RUNNING, heartbeat_at=now, started_at=Coalesce(F("started_at"), Value(now)))
-    if claimed != 1:
+    if job_claim(SearchJob, job_id=job_id, stale_after=timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)) is None:
         logger.info("Search job %s is not ours to run (done, cancelled or taken).", job_id)
         return
     job = SearchJob.objects.select_related("label__classifier").get(id=job_id)
@@ -139,7 +120,7 @@ class _SearchRun:
         counts["rejected"] = Counter(counts.get("rejected") or {})
         counts.setdefault("provider_errors", {})
         counts.setdefault("providers", {})
-        counts["attempts"] = int(counts.get("attempts", 0)) + 1
+        counts["attempts"] = job.attempts  # also in the answer, as it always was
         self.counts = counts
         self.seen = set(Example.objects.filter(label=self.label).exclude(source_url="")
                         .values_list("source_url", flat=True))

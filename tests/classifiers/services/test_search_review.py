@@ -8,9 +8,9 @@ import pytest
 from django.db import transaction
 
 from classifiers.models import Example
+from classifiers.services.search_jobs import search_job_execute, search_job_find_more
 from classifiers.services.training import _training_examples
 from nanoweb.errors import InvalidInput
-from scraper.services import search_job_execute, search_job_find_more
 from tests.classifiers.conftest import add_example, photos
 from tests.fakes.search import FakeCommons, Listing
 

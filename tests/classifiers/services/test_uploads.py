@@ -7,7 +7,7 @@ import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from scraper.services import examples_add_uploads
+from classifiers.services.uploads import examples_add_uploads
 from tests.fakes import images
 
 

@@ -92,7 +92,7 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
 
         from classifiers.services.catalog import classifier_create, classifier_delete
-        from scraper.services import examples_import_urls
+        from classifiers.services.imports import examples_import_urls
 
         user = get_user_model().objects.create_user(username=f"bench-{time.time_ns()}", password=None)
         classifier = classifier_create(owner=user, name="bench", label_names=["pictures"])

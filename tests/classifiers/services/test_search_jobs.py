@@ -10,9 +10,14 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from classifiers.models import SearchJob
+from classifiers.services.search_jobs import (
+    search_job_cancel,
+    search_job_create,
+    search_job_execute,
+    search_jobs_fail_stale,
+)
 from nanoweb.errors import Conflict, InvalidInput
-from scraper.models import SearchJob
-from scraper.services import search_job_cancel, search_job_create, search_job_execute, search_jobs_fail_stale
 from tests.fakes import images
 from tests.fakes.search import FakeCommons, FakeDuckDuckGo, FakeOpenverse, Listing
 from tests.fakes.web import Reply

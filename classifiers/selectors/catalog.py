@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from classifiers.models import Classifier, Example, Label, TrainingRun
-from scraper.models import SearchJob
+from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
 
 # Below this many photos in a class the page says "needs photos"; the training service has the final word
 # (it refuses a run with a message that says what to add).

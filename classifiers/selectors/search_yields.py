@@ -13,7 +13,7 @@ from collections import Counter
 
 from django.db.models import Count, F, Q, QuerySet
 
-from scraper.models import SearchJob
+from classifiers.models import SearchJob
 
 FIELDS = ("asked", "found", "downloaded", "duplicates", "rejected", "usable", "flagged", "waiting", "moved",
           "dropped")

@@ -10,11 +10,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from classifiers.models import Classifier, Example, Label
+from classifiers.models import Classifier, Example, Label, SearchJob
+from classifiers.services.dedup import Match, find_matches
 from nanoweb.errors import Conflict
-from scraper.dedup import Match, find_matches
 from scraper.images import NormalisedImage, normalise_image
-from scraper.models import SearchJob
 
 IN_OTHER_CLASS = "in_other_class"
 

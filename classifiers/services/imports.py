@@ -8,13 +8,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from classifiers.models import Label
+from classifiers.services.photos import ImportResult, Provenance, example_add_normalised
 from nanoweb.errors import InvalidInput, ServiceError
 from scraper.downloader import download_images
 from scraper.providers import ImageHit
 from scraper.providers.page import collect_page_images
 from scraper.robots import Robots
 from scraper.safehttp import FetchError, check_url
-from scraper.services.examples import ImportResult, Provenance, example_add_normalised
 
 
 def examples_import_urls(*, label: Label, urls: list[str]) -> ImportResult:

@@ -10,8 +10,8 @@ from django.utils import timezone
 from PIL import Image
 
 from classifiers.models import Example
+from classifiers.services.photos import DuplicateImage, Provenance, example_add
 from scraper.images import ImageRejected
-from scraper.services import DuplicateImage, Provenance, example_add
 from tests.fakes import images
 
 

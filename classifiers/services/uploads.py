@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from classifiers.models import Label
+from classifiers.services.photos import ImportResult, Provenance, example_add
 from nanoweb.errors import ServiceError
 from scraper.archive import is_zip, zip_entries
 from scraper.safehttp import human_size
-from scraper.services.examples import ImportResult, Provenance, example_add
 
 
 def examples_add_uploads(*, label: Label, files: list[UploadedFile]) -> ImportResult:

@@ -8,10 +8,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from scraper.models import SearchJob
-from scraper.services import search_job_create
+from classifiers.models import SearchJob
+from classifiers.services.search_jobs import search_job_create
+from tests.classifiers.services.test_search_jobs import photo_listings
 from tests.fakes.search import FakeCommons
-from tests.scraper.test_search_jobs import photo_listings
 from tests.worker import celery_worker, database_url_of_test_db, manage, process_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -57,7 +57,7 @@ def test_when_the_queue_is_down_a_search_is_refused_in_words_and_leaves_no_row(d
     code = (
         "from classifiers.models import Label\n"
         "from nanoweb.errors import Unavailable\n"
-        "from scraper.services import search_job_create\n"
+        "from classifiers.services.search_jobs import search_job_create\n"
         f"label = Label.objects.get(id='{dress.id}')\n"
         "try:\n"
         "    search_job_create(label=label, count=5, providers=['commons'])\n"

@@ -1,0 +1,1 @@
+"""Reads: what the pages and the API show, computed in queries (services push, selectors pull)."""

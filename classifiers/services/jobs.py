@@ -1,0 +1,102 @@
+"""The life of a background job, the same for a training run and a web search (both are `Job` rows).
+
+queued → running → succeeded | failed | cancelled. The row is created in a transaction and its task is sent
+only once that commits, by name (services never import task modules: the tasks import the services). A
+worker claims the row with a conditional UPDATE, so a task delivered twice runs once; a running row whose
+heartbeat went stale lost its worker and may be claimed again, up to the job's attempts. Whatever ends a job
+ends it in words a person can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from classifiers.models import Job
+from nanoweb.errors import Unavailable
+
+log = logging.getLogger(__name__)
+Status = Job.Status
+
+
+def job_send(*, task: str, job_id, retry_policy: dict | None = None) -> None:
+    """Put the job's task on the queue by name; raises whatever the broker raises when it cannot be reached."""
+    if current_app.conf.task_always_eager:  # send_task ignores eager mode; keep NANOWEB_TASKS_EAGER working
+        current_app.tasks[task].apply(args=[str(job_id)])
+        return
+    current_app.send_task(task, args=[str(job_id)], retry=retry_policy is not None, retry_policy=retry_policy)
+
+
+def job_enqueue_on_commit(*, job: Job, task: str, unavailable: str, retry_policy: dict | None = None) -> None:
+    """Send the job's task once the surrounding transaction commits. When the queue cannot be reached the
+    row is taken back and the person is told `unavailable`: no job waits for a task that was never sent."""
+
+    def send() -> None:
+        try:
+            job_send(task=task, job_id=job.id, retry_policy=retry_policy)
+        except Exception as exc:  # kombu/redis raise many kinds; all mean "not queued"
+            log.warning("could not queue %s %s: %r", type(job).__name__, job.id, exc)
+            type(job).objects.filter(id=job.id, status=Status.QUEUED).delete()
+            raise Unavailable(unavailable) from exc
+
+    transaction.on_commit(send)
+
+
+def job_claim(model: type[Job], *, job_id, stale_after: timedelta, fresh: dict | None = None,
+              reclaimed: dict | None = None) -> Job | None:
+    """Take a queued job, or a running one whose worker died (its heartbeat is older than `stale_after`),
+    for this worker; `fresh` and `reclaimed` are further fields to set in either case. Returns the row, or
+    None when the job is not ours to run (finished, cancelled, or alive in another worker)."""
+    now = timezone.now()
+    claim = {"status": Status.RUNNING, "heartbeat_at": now, "attempts": F("attempts") + 1}
+    claimed = model.objects.filter(id=job_id, status=Status.QUEUED).update(**claim, started_at=now, **(fresh or {}))
+    if not claimed:
+        claimed = model.objects.filter(
+            Q(heartbeat_at__lt=now - stale_after) | Q(heartbeat_at__isnull=True), id=job_id, status=Status.RUNNING
+        ).update(**claim, **(reclaimed or {}))
+    return model.objects.get(id=job_id) if claimed else None
+
+
+def jobs_orphaned(model: type[Job], *, stale_after: timedelta) -> QuerySet[Job]:
+    """Running jobs whose worker stopped beating: killed, out of memory, or its machine gone."""
+    return model.objects.filter(status=Status.RUNNING, heartbeat_at__lt=timezone.now() - stale_after)
+
+
+def job_fail(jobs: QuerySet[Job], *, error: str, **fields) -> int:
+    """End the given jobs as failed, saying why; returns how many were ended."""
+    return jobs.update(status=Status.FAILED, error=error, finished_at=timezone.now(), **fields)
+
+
+@contextmanager
+def heartbeat(model: type[Job], job_id, *, every: float | None = None) -> Iterator[None]:
+    """Keep a running job's heartbeat fresh from a background thread while its work runs.
+
+    Progress writes refresh it too, but one long step (a big cross-validation, a slow provider) could go
+    quiet for longer than the stale threshold; this thread makes "no heartbeat" mean "the process died".
+    """
+    interval = every if every is not None else settings.HEARTBEAT_SECONDS
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                model.objects.filter(id=job_id, status=Status.RUNNING).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=interval + 5)
