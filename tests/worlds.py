@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.services import api_key_create
 from classifiers.models import Classifier, ModelVersion, TrainingRun
 from classifiers.services.catalog import classifier_create
-from nanoweb.api_auth import api_key_create
 from scraper.models import SearchJob
 from scraper.services import examples_add_uploads
 from tests.fakes.images import photo

@@ -10,11 +10,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import ApiKey
 from classifiers.advice import more_photos_suggestions
 from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
 from classifiers.services.flags import doubt
 from classifiers.services.review import REVIEW_ACTIONS
-from nanoweb.models import ApiKey
 from scraper.models import SearchJob
 from scraper.yields import search_job_yield
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
+from accounts.services import api_key_create
 from classifiers.models import Example
 from classifiers.services.catalog import classifier_create
-from nanoweb.api_auth import api_key_create
 from scraper.services import examples_add_uploads
 from tests.fakes import images
 

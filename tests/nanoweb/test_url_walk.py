@@ -19,9 +19,9 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import include, path
 from rest_framework.test import APIClient
 
+from accounts.models import ApiKey
+from accounts.services import api_key_create
 from classifiers.models import Classifier, Example, Label, TrainingRun
-from nanoweb.api_auth import api_key_create
-from nanoweb.models import ApiKey
 from scraper.models import SearchJob
 from tests.fakes.images import photo
 from tests.urlwalk import Route, site_routes
