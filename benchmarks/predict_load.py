@@ -98,7 +98,7 @@ def main() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from nanoweb.models import ApiKey, hash_api_key, new_api_key
+    from accounts.models import ApiKey, hash_api_key, new_api_key
 
     user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-123")
     key = new_api_key()

@@ -1,17 +1,11 @@
-"""Account-side workflows: sign-up and worker pings."""
+"""Worker pings (sign-up lives in accounts.services)."""
 
 from __future__ import annotations
 
 from celery import current_app
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from nanoweb.models import WorkerPing
-
-
-def user_create(*, username: str, email: str, password: str) -> AbstractBaseUser:
-    return get_user_model().objects.create_user(username=username, email=email, password=password)
 
 
 def worker_ping_create() -> WorkerPing:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "nanoweb",
+    "accounts",
     "classifiers",
     "scraper",
 ]
@@ -266,7 +267,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # API keys first: its WWW-Authenticate header makes a missing or bad key a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "nanoweb.api_auth.ApiKeyAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.services import api_key_create
 from classifiers.models import Classifier, ModelVersion, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
 from classifiers.services.uploads import examples_add_uploads
-from nanoweb.api_auth import api_key_create
 from tests.fakes.images import photo
 
 

@@ -10,12 +10,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import ApiKey
 from classifiers.advice import more_photos_suggestions
 from classifiers.models import Classifier, Example, Label, ModelVersion, SearchJob, TrainingRun
 from classifiers.selectors.search_yields import search_job_yield
 from classifiers.services.flags import doubt
 from classifiers.services.review import REVIEW_ACTIONS
-from nanoweb.models import ApiKey
 
 MAX_URLS_PER_REQUEST = 100
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
-from nanoweb.models import ApiKey
+from accounts.models import ApiKey
 
 
 class ApiRateThrottle(SimpleRateThrottle):

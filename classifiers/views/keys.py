@@ -12,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.services import api_key_create, api_key_revoke, api_keys_active
 from classifiers.forms import ApiKeyForm, add_service_error
 from classifiers.models import Classifier
 from classifiers.selectors.catalog import classifier_state
 from classifiers.views.common import owned_classifier
-from nanoweb.api_auth import api_key_create, api_key_revoke, api_keys_active
 from nanoweb.errors import NotFound, ServiceError
 
 # Shown in the snippets in place of a key the page no longer knows.

@@ -14,10 +14,10 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
+from accounts.services import api_key_create
 from classifiers.models import Example
 from classifiers.services.catalog import classifier_create
 from classifiers.services.uploads import examples_add_uploads
-from nanoweb.api_auth import api_key_create
 from tests.fakes import images
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.services import api_key_create
 from classifiers.models import Classifier
-from nanoweb.api_auth import api_key_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

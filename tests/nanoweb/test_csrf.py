@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
+from accounts.services import api_key_create
 from classifiers.models import Classifier, Label
-from nanoweb.api_auth import api_key_create
 from tests.urlwalk import site_routes
 from tests.worlds import full_classifier
 

@@ -19,9 +19,9 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import include, path
 from rest_framework.test import APIClient
 
+from accounts.models import ApiKey
+from accounts.services import api_key_create
 from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
-from nanoweb.api_auth import api_key_create
-from nanoweb.models import ApiKey
 from tests.fakes.images import photo
 from tests.urlwalk import Route, site_routes
 from tests.worlds import full_classifier

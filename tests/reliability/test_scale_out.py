@@ -15,8 +15,8 @@ import pytest
 import requests
 from django.db import connection
 
+from accounts.models import ApiKey, hash_api_key, new_api_key
 from classifiers.models import Classifier, Example, ModelVersion, TrainingRun
-from nanoweb.models import ApiKey, hash_api_key, new_api_key
 from tests.classifiers.conftest import photos
 from tests.services import require_redis
 from tests.worker import celery_worker, database_url_of_test_db, process_env, web_server

@@ -13,11 +13,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.login_throttle import login_failure_record, login_failures_clear, login_is_blocked
+from accounts.services import api_key_create, api_key_revoke, api_keys_active
 from classifiers.api.schema import errors
 from classifiers.api.serializers import ApiKeyCreatedSerializer, ApiKeySerializer, KeyCreateSerializer
 from classifiers.api.throttles import ApiRateThrottle, KeyCreateRateThrottle
-from nanoweb.api_auth import api_key_create, api_key_revoke, api_keys_active
-from nanoweb.login_throttle import login_failure_record, login_failures_clear, login_is_blocked
 
 
 class KeyListCreate(generics.ListAPIView):

@@ -17,10 +17,10 @@ from django.test import override_settings
 from PIL import Image
 from rest_framework.test import APIClient
 
+from accounts.models import ApiKey
+from accounts.services import api_key_create
 from classifiers.models import Classifier, Example, Label, ModelVersion, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
-from nanoweb.api_auth import api_key_create
-from nanoweb.models import ApiKey
 
 PASSWORD = "correct-horse-battery-9"
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from nanoweb.models import ApiKey, hash_api_key
+from accounts.models import ApiKey, hash_api_key
 from tests.classifiers.api.conftest import PASSWORD
 
 KEYS = "/api/v1/auth/keys/"

@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.models import ApiKey
 from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
-from nanoweb.models import ApiKey
 from tests.classifiers.api.conftest import jpeg_bytes, objects_of
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
+from accounts.models import ApiKey
 from classifiers.models import Example, SearchJob
-from nanoweb.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 

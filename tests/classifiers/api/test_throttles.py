@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from nanoweb.models import ApiKey
+from accounts.models import ApiKey
 from tests.classifiers.api.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from nanoweb.models import ApiKey
+from accounts.models import ApiKey
 
 
 def test_a_new_key_is_shown_once_and_works_with_the_api(ada, hats_and_shoes):

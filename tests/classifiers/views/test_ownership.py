@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounts.services import api_key_create
 from classifiers.models import Classifier, Example, Label, ModelVersion, SearchJob
-from nanoweb.api_auth import api_key_create
 
 
 def urls_of(classifier: Classifier) -> list[tuple[str, str]]:

@@ -1,7 +1,6 @@
-"""API keys: create (shown once), revoke, and authenticate `Authorization: Bearer <key>` requests.
+"""Authenticate `Authorization: Bearer <key>` API requests (keys are made in accounts.services).
 
-Only a SHA-256 of each key is stored (see nanoweb.models.hash_api_key), so a leaked database does not
-leak usable keys. The pages and the API both create keys through `api_key_create`.
+Only a SHA-256 of each key is stored (see accounts.models.hash_api_key): a request's key is hashed and looked up.
 """
 
 from __future__ import annotations
@@ -15,41 +14,12 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from nanoweb.errors import InvalidInput, NotFound
-from nanoweb.models import ApiKey, hash_api_key, new_api_key
+from accounts.models import ApiKey, hash_api_key
 
 KEYWORD = "Bearer"
-PREFIX_LENGTH = 10
-MAX_KEYS_PER_USER = 100
 # last_used_at is a hint for people tidying their keys, not an audit log: write it at most this often
 # so a busy client does not turn every read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def api_key_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiKey, str]:
-    """Make a key for `user`; returns the row and the secret, which is never retrievable again."""
-    name = " ".join(str(name).split())
-    if len(name) > 100:
-        raise InvalidInput(f"The key name is {len(name)} characters long; keep it to 100.", details={"field": "name"})
-    if ApiKey.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_KEYS_PER_USER:
-        raise InvalidInput(
-            f"You already have {MAX_KEYS_PER_USER} API keys. Revoke some you no longer use first.",
-            details={"field": "name"},
-        )
-    secret = new_api_key()
-    key = ApiKey.objects.create(user=user, name=name, prefix=secret[:PREFIX_LENGTH], hashed_key=hash_api_key(secret))
-    return key, secret
-
-
-def api_key_revoke(*, user: AbstractBaseUser, key_id: object) -> None:
-    """Revoke one of `user`'s keys. Anyone else's key, or an already revoked one, is simply not found."""
-    revoked = ApiKey.objects.filter(id=key_id, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if revoked != 1:
-        raise NotFound("You have no active API key with this id.")
-
-
-def api_keys_active(*, user: AbstractBaseUser):
-    return ApiKey.objects.filter(user=user, revoked_at__isnull=True)
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -1,0 +1,53 @@
+"""Sign-up, and Django's log-in with failed tries throttled."""
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.forms import SignUpForm
+from accounts.login_throttle import login_failure_record, login_failures_clear, login_is_blocked
+from accounts.services import user_create
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_create(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("dashboard")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+class ThrottledLoginView(auth_views.LoginView):
+    """Django's log-in, refusing further tries after LOGIN_FAILURE_LIMIT failures for a while."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if login_is_blocked(request, username):
+            form = self.get_form()
+            minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+            form.add_error(
+                None,
+                f"Too many failed log-ins for this account from your address. Wait {minutes} minutes and try "
+                "again.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_failure_record(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        login_failures_clear(self.request, self.request.POST.get("username", ""))
+        return super().form_valid(form)
