@@ -45,7 +45,7 @@ class Predictor:
         PictureError that kept it from one."""
         embedded = self.extractor.embed(list(pictures), views=VIEWS)
         decoded = [features for features in embedded.features if features is not None]
-        answers = iter(probabilities_with_unknown(self.model, represent(np.stack(decoded))) if decoded else [])
+        answers = iter(answers_from_features(self.model, np.stack(decoded)) if decoded else [])
         # A picture has no features exactly when decoding it raised an ImageError (anything else propagates).
         return [
             next(answers) if features is not None else PictureError(index, embedded.failures[index])
@@ -53,4 +53,10 @@ class Predictor:
         ]
 
 
-__all__ = ["Predictor", "PictureError"]
+def answers_from_features(model: TrainedModel, features: np.ndarray) -> list[dict]:
+    """Answers for pictures already embedded, features [n, views, d]: the Predictor's last step, for the
+    measuring code that embeds a folder once and answers many train/test splits from it."""
+    return probabilities_with_unknown(model, represent(features))
+
+
+__all__ = ["Predictor", "PictureError", "answers_from_features"]
