@@ -5,7 +5,8 @@ preprocess  bytes → RGB picture → normalised tensor, the same way for traini
 onnx_cache  the backbone exported once to ONNX, kept in a cache folder, rebuilt when the weights change
 extract     features from many pictures at once (ONNX Runtime, decoding in threads), PyTorch as reference
 heads       small classifiers trained with PyTorch on features: logistic regression and a one-hidden-layer MLP
-training    the one training procedure: choose the head by cross-validation, fit, measure, calibrate
+training    the one training procedure: choose the head by cross-validation, measure it, fit the final one
+predictor   answers for a list of pictures in one call, with a per-picture error for those it cannot read
 evaluation  honest figures from held-out folds: accuracy, per-class, confusion, learning curve
 unknown     the "none of these" score and its threshold
 artifacts   a trained model on disk (JSON + .npz, no pickle), written atomically

@@ -26,10 +26,12 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class Embedded:
-    """features[i] is [views, dim] for sources[i], or None when that picture failed (errors[i] says why)."""
+    """features[i] is [views, dim] for sources[i], or None when that picture failed (errors[i] says why, and
+    failures[i] is the ImageError itself, so a caller can tell a picture too large from a damaged one)."""
 
     features: list[np.ndarray | None]
     errors: dict[int, str] = field(default_factory=dict)
+    failures: dict[int, ImageError] = field(default_factory=dict)
 
 
 class Extractor:
@@ -73,6 +75,7 @@ class Extractor:
                         owners.append(index)
                     except ImageError as exc:
                         result.errors[index] = str(exc)
+                        result.failures[index] = exc
                 if arrays:
                     output = self.run(np.concatenate(arrays))
                     for position, index in enumerate(owners):

@@ -1,5 +1,6 @@
 """The few-shot protocol behind `manage.py evaluate`: k random photos a class train, the rest (at most
-`max_test` a class) test, averaged over seeds, through exactly the app's training code (training.train)."""
+`max_test` a class) test, averaged over seeds, through exactly the app's training code (the head chosen and
+fitted as training.train does) and the Predictor's answers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.ml.heads import LOGISTIC, HeadConfig
+from classifiers.ml.predictor import answers_from_features
 from classifiers.ml.preprocess import CENTRE, VIEWS
-from classifiers.ml.training import CANDIDATES, probabilities_with_unknown, represent, train
+from classifiers.ml.training import CANDIDATES, choose_head, fit_final_head, represent, training_set
 from scraper.formats import PICTURE_SUFFIXES
 
 # DESIGN.md's reference recipe, for comparison on the very same splits: the centre crop alone (picked out
@@ -96,15 +98,18 @@ def evaluate(
         accuracies, flagged_in, flagged_out, heads, tested = [], [], [], [], 0
         for seed in range(seeds):
             train_rows, test_rows = split(y, k, seed, max_test)
-            result = train(features[train_rows], y[train_rows], classes, seed=seed, candidates=candidates)
-            answers = probabilities_with_unknown(result.model, represent(features[test_rows]))
+            # Only the model and its head are needed: the training photos' own figures (measure_head) are not.
+            data = training_set(features[train_rows], y[train_rows], classes)
+            choice = choose_head(data, candidates=candidates, seed=seed)
+            model = fit_final_head(data, choice.config, seed=seed)
+            answers = answers_from_features(model, features[test_rows])
             predicted = np.array([classes.index(a["label"]) for a in answers])
             accuracies.append(float(np.mean(predicted == y[test_rows])))
             flagged_in.append(float(np.mean([a["unknown"] for a in answers])))
             if unrelated_x is not None:
-                _, scores = result.model.predict(unrelated_x)
-                flagged_out.append(float(np.mean(scores > result.model.unknown.threshold)))
-            heads.append(result.metrics["head"])
+                _, scores = model.predict(unrelated_x)
+                flagged_out.append(float(np.mean(scores > model.unknown.threshold)))
+            heads.append(choice.config.key)
             tested = len(test_rows)
         entry = {
             "k": k,

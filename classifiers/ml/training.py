@@ -14,7 +14,7 @@ import numpy as np
 from classifiers.ml import evaluation
 from classifiers.ml.heads import LOGISTIC, MLP, Head, HeadConfig, fit_heads, softmax, span_basis, unproject
 from classifiers.ml.outliers import outlier_flags
-from classifiers.ml.unknown import UnknownDetector, calibrate
+from classifiers.ml.unknown import IN_CLASS_RATE, UnknownDetector, calibrate
 
 # Candidates compared by cross-validation. C=10 on L2-normalised features is the measured sweet spot for
 # logistic regression and C=30 was as good on the texture-heavy trashnet set (C=3 never won on either
@@ -175,6 +175,98 @@ def learning_curve(
     return points
 
 
+@dataclass(frozen=True)
+class TrainingSet:
+    """What every step fits on: the representations, their projection onto their own span, and the labels."""
+
+    x: np.ndarray  # [n, d] representations
+    z: np.ndarray  # x @ basis: every fit uses these same rows, so they are projected once (exact, see heads.py)
+    basis: np.ndarray
+    y: np.ndarray  # [n] indices into labels
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class HeadChoice:
+    """The candidate cross-validation chose, and the held-out answers it was chosen by (which measuring reuses)."""
+
+    config: HeadConfig
+    candidates: tuple[HeadConfig, ...]
+    table: list[dict]  # per candidate: held-out accuracy and log loss
+    held_out: np.ndarray  # [candidates, n, k] probabilities from folds that did not see the row
+    folds: np.ndarray  # [n] fold of each row
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Honest figures for a choice (no "unknown" entry: that describes the final model), and the photos
+    worth a look: row → {"misclassified" | "outlier": reason in words}."""
+
+    metrics: dict
+    flags: dict[int, dict[str, str]]
+
+
+def training_set(features: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> TrainingSet:
+    """Features [n, views, d] (or [n, d]) with labels y [n] indexing `labels`; refuses too little in words."""
+    labels = list(labels)
+    y = np.asarray(y, dtype=np.int64)
+    check_enough(y, labels)
+    x = represent(np.asarray(features, dtype=np.float32))
+    basis = span_basis(x)
+    return TrainingSet(x=x, z=x @ basis, basis=basis, y=y, labels=labels)
+
+
+def choose_head(data: TrainingSet, *, candidates: Sequence[HeadConfig] = CANDIDATES, seed: int = 0) -> HeadChoice:
+    """Cross-validate every candidate on the same stratified folds and keep the best (see `choose`)."""
+    candidates = tuple(candidates)
+    held_out, folds = cross_validate(data.z, data.y, len(data.labels), candidates, seed=seed)
+    best, table = choose(held_out, data.y, candidates)
+    return HeadChoice(config=candidates[best], candidates=candidates, table=table, held_out=held_out, folds=folds)
+
+
+def measure_head(data: TrainingSet, choice: HeadChoice, *, seed: int = 0) -> Measurement:
+    """Accuracy, per-class figures, confusion and learning curve from the held-out folds, with each fold
+    answered by the candidate the other folds chose; and the flags for photos that look wrong."""
+    y, labels, candidates, folds = data.y, data.labels, choice.candidates, choice.folds
+    picks = picks_by_other_folds(choice.held_out, y, folds, candidates)
+    probabilities = held_out_without_selection_bias(choice.held_out, folds, picks)
+    predicted = probabilities.argmax(axis=1)
+    accuracy = float(np.mean(predicted == y))
+    per_label = evaluation.per_label(y, predicted, labels)
+    points = learning_curve(data.z, y, len(labels), [candidates[pick] for pick in picks], folds, accuracy, seed=seed)
+    n_folds = int(folds.max()) + 1
+    config = choice.config
+    misclassified, flags = misclassified_photos(probabilities, y, labels)
+    metrics = {
+        "accuracy": round(accuracy, 4),
+        "per_label": per_label,
+        "confusion": evaluation.confusion(y, predicted, labels),
+        "learning_curve": {"points": points, "recommendation": evaluation.recommendation(points, per_label)},
+        "head": config.key,
+        "head_config": config.as_dict(),
+        "candidates": choice.table,
+        "folds": n_folds,
+        "examples": int(len(y)),
+        "evaluation": (
+            f"{n_folds}-fold stratified cross-validation on {len(y)} photos: every photo was predicted by a "
+            f"head that never saw it, and each fold's head was chosen among {len(candidates)} candidates by "
+            f"the other folds alone, so the choice does not flatter the figure. The final head ({config.key}, "
+            "best over all folds) is then trained on all photos."
+        ),
+        "misclassified": misclassified,
+    }
+    for row, reason in _outlier_flags(data.x, y, labels).items():
+        flags.setdefault(row, {})["outlier"] = reason
+    return Measurement(metrics=metrics, flags=flags)
+
+
+def fit_final_head(data: TrainingSet, config: HeadConfig, *, seed: int = 0) -> TrainedModel:
+    """The chosen head trained on every photo, with the "none of these" score calibrated on them."""
+    everything = np.ones(len(data.y), dtype=bool)
+    head = fit_heads(data.z, data.y, len(data.labels), [(config, everything)], seed=seed, project=False)[0]
+    return TrainedModel(labels=data.labels, head=unproject(head, data.basis), unknown=calibrate(data.x))
+
+
 def train(
     features: np.ndarray,
     y: np.ndarray,
@@ -182,72 +274,27 @@ def train(
     *,
     seed: int = 0,
     candidates: Sequence[HeadConfig] = CANDIDATES,
-    with_report: bool = True,
     progress: Progress | None = None,
 ) -> TrainResult:
-    """Train on features [n, views, d] (or [n, d]) with labels y [n] indexing `labels`.
-
-    with_report=False skips cross-validation when there is a single candidate (what `evaluate` does for
-    its repeated splits is the same code with the full report; the app always reports).
-    """
-    labels = list(labels)
-    y = np.asarray(y, dtype=np.int64)
-    check_enough(y, labels)
+    """Choose the head, measure it and fit the final one, on features [n, views, d] (or [n, d]) with labels
+    y [n] indexing `labels`."""
     report = progress or (lambda stage, fraction: None)
-    x = represent(np.asarray(features, dtype=np.float32))
-    k = len(labels)
-    # Every fit below uses these same rows: project them once onto their span (exact, see heads.py).
-    basis = span_basis(x)
-    z = x @ basis
-
-    metrics: dict = {}
-    flags: dict[int, dict[str, str]] = {}
-    if with_report or len(candidates) > 1:
-        report("choosing a head by cross-validation", 0.0)
-        held_out, folds = cross_validate(z, y, k, candidates, seed=seed)
-        best, table = choose(held_out, y, candidates)
-        config = candidates[best]
-    else:
-        config, table = candidates[0], []
-    if with_report:
-        report("measuring", 0.5)
-        picks = picks_by_other_folds(held_out, y, folds, candidates)
-        probabilities = held_out_without_selection_bias(held_out, folds, picks)
-        predicted = probabilities.argmax(axis=1)
-        accuracy = float(np.mean(predicted == y))
-        per_label = evaluation.per_label(y, predicted, labels)
-        points = learning_curve(z, y, k, [candidates[pick] for pick in picks], folds, accuracy, seed=seed)
-        n_folds = int(folds.max()) + 1
-        metrics = {
-            "accuracy": round(accuracy, 4),
-            "per_label": per_label,
-            "confusion": evaluation.confusion(y, predicted, labels),
-            "learning_curve": {"points": points, "recommendation": evaluation.recommendation(points, per_label)},
-            "head": config.key,
-            "head_config": config.as_dict(),
-            "candidates": table,
-            "folds": n_folds,
-            "examples": int(len(y)),
-            "evaluation": (
-                f"{n_folds}-fold stratified cross-validation on {len(y)} photos: every photo was predicted by a "
-                f"head that never saw it, and each fold's head was chosen among {len(candidates)} candidates by "
-                f"the other folds alone, so the choice does not flatter the figure. The final head ({config.key}, "
-                "best over all folds) is then trained on all photos."
-            ),
-        }
-        flags = _misclassified_flags(probabilities, y, labels, metrics)
-
+    data = training_set(features, y, labels)
+    report("choosing a head by cross-validation", 0.0)
+    choice = choose_head(data, candidates=candidates, seed=seed)
+    report("measuring", 0.5)
+    measured = measure_head(data, choice, seed=seed)
     report("training the final head", 0.8)
-    head = unproject(fit_heads(z, y, k, [(config, np.ones(len(y), dtype=bool))], seed=seed, project=False)[0], basis)
-    detector = calibrate(x)
-    if with_report:
-        metrics["unknown"] = detector.as_dict() | {"in_class_rate_target": 0.05}
-        for row, reason in _outlier_flags(x, y, labels, detector).items():
-            flags.setdefault(row, {})["outlier"] = reason
-    return TrainResult(model=TrainedModel(labels=labels, head=head, unknown=detector), metrics=metrics, flags=flags)
+    model = fit_final_head(data, choice.config, seed=seed)
+    metrics = measured.metrics | {"unknown": model.unknown.as_dict() | {"in_class_rate_target": IN_CLASS_RATE}}
+    return TrainResult(model=model, metrics=metrics, flags=measured.flags)
 
 
-def _misclassified_flags(probabilities: np.ndarray, y: np.ndarray, labels: list[str], metrics: dict) -> dict[int, dict]:
+def misclassified_photos(
+    probabilities: np.ndarray, y: np.ndarray, labels: list[str]
+) -> tuple[list[dict], dict[int, dict[str, str]]]:
+    """(every photo held-out answers took for another class, most confident first; the flags for those
+    taken for it with at least MISCLASSIFIED_CONFIDENCE)."""
     flags: dict[int, dict[str, str]] = {}
     misclassified = []
     for row in np.flatnonzero(probabilities.argmax(axis=1) != y):
@@ -266,11 +313,10 @@ def _misclassified_flags(probabilities: np.ndarray, y: np.ndarray, labels: list[
                 "misclassified": f"taken for {labels[taken_for]!r} ({confidence:.0%}) by a model that did not see it"
             }
     misclassified.sort(key=lambda item: -item["confidence"])
-    metrics["misclassified"] = misclassified
-    return flags
+    return misclassified, flags
 
 
-def _outlier_flags(x: np.ndarray, y: np.ndarray, labels: list[str], detector: UnknownDetector) -> dict[int, str]:
+def _outlier_flags(x: np.ndarray, y: np.ndarray, labels: list[str]) -> dict[int, str]:
     """Photos unlike their own class: a wrong picture, or a rare look worth checking (see outliers.py)."""
     return outlier_flags(x, y, labels)
 
@@ -294,6 +340,10 @@ def probabilities_with_unknown(model: TrainedModel, representation: np.ndarray) 
 
 __all__ = [
     "train",
+    "training_set",
+    "choose_head",
+    "measure_head",
+    "fit_final_head",
     "represent",
     "TrainedModel",
     "TrainResult",

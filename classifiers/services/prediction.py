@@ -1,7 +1,8 @@
 """Answers from a classifier's active version, and the active version as a download.
 
 The trained head is loaded once per process and kept by version id (a version never changes once
-written), so a prediction costs decoding + one backbone pass + a matrix product.
+written), so a prediction costs decoding + one backbone pass + a matrix product, all in the engine's
+Predictor.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ import threading
 import zipfile
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.utils.text import slugify
 
 from classifiers.features import extractor_for
 from classifiers.ml import artifacts
 from classifiers.ml.onnx_cache import write_atomically
-from classifiers.ml.preprocess import VIEWS, ImageError, ImageTooLarge, load_views
-from classifiers.ml.training import TrainedModel, probabilities_with_unknown, represent
+from classifiers.ml.predictor import PictureError, Predictor
+from classifiers.ml.training import TrainedModel
 from classifiers.models import Classifier, ModelVersion
-from nanoweb.errors import Conflict, TooLarge, Unavailable, UnsupportedMedia
+from nanoweb.errors import Conflict, ServiceError, TooLarge, Unavailable, UnsupportedMedia
 
 _models: dict = {}  # version id → TrainedModel
 _lock = threading.Lock()
@@ -57,18 +57,11 @@ def loaded_model(version: ModelVersion) -> TrainedModel:
     return model
 
 
-def _decode(images: list[bytes], backbone: str) -> np.ndarray:
-    extractor = extractor_for(backbone)
-    arrays = []
-    for position, data in enumerate(images):
-        where = f"Image {position + 1} of {len(images)}: " if len(images) > 1 else ""
-        try:
-            arrays.append(load_views(data, extractor.spec.preprocessing, VIEWS, max_pixels=settings.IMAGE_MAX_PIXELS))
-        except ImageTooLarge as exc:
-            raise TooLarge(where + str(exc), details={"index": position}) from None
-        except ImageError as exc:
-            raise UnsupportedMedia(where + str(exc), details={"index": position}) from None
-    return np.concatenate(arrays)
+def _refusal(failure: PictureError, count: int) -> ServiceError:
+    """A picture the engine could not use, as the service's error, saying which one when several were sent."""
+    where = f"Image {failure.index + 1} of {count}: " if count > 1 else ""
+    refusal = TooLarge if failure.too_large else UnsupportedMedia
+    return refusal(where + failure.message, details={"index": failure.index})
 
 
 def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]:
@@ -78,12 +71,12 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
     model = loaded_model(version)
     if not images:
         return []
-    batch = _decode(images, version.backbone)
-    features = extractor_for(version.backbone).embed_arrays(batch).reshape(len(images), len(VIEWS), -1)
-    answers = probabilities_with_unknown(model, represent(features))
-    for answer in answers:
-        answer["version"] = version.number
-    return answers
+    results = Predictor(extractor_for(version.backbone), model).predict(images)
+    # One unusable picture refuses the whole request, naming the first (the API names it to the client).
+    failure = next((result for result in results if isinstance(result, PictureError)), None)
+    if failure is not None:
+        raise _refusal(failure, len(images))
+    return [{**answer, "version": version.number} for answer in results]
 
 
 def model_export(*, classifier: Classifier) -> tuple[str, bytes]:

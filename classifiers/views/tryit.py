@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from classifiers.forms import TryUrlForm
+from classifiers.picture_sources import images_from_request
 from classifiers.selectors.catalog import classifier_state
 from classifiers.services.prediction import predict_images
 from classifiers.views.common import owned_classifier, wants_json
-from nanoweb.errors import InvalidInput, ServiceError, TooLarge
-from scraper.downloader import fetch_image
+from nanoweb.errors import InvalidInput, ServiceError
 
 
 @login_required
@@ -43,19 +43,14 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 
 
 def _image_from(request: HttpRequest) -> bytes:
-    upload = request.FILES.get("image")
-    if upload is not None:
-        if upload.size and upload.size > settings.MAX_UPLOAD_BYTES:
-            raise TooLarge(f"This file is {upload.size / 1048576:.1f} MB; the limit is "
-                           f"{settings.MAX_UPLOAD_BYTES // 1048576} MB.")
-        return upload.read()
     url = request.POST.get("url", "").strip()
-    if url:
-        downloaded = fetch_image(url)
-        if downloaded.error is not None:
-            raise downloaded.error
-        return downloaded.image.jpeg
-    raise InvalidInput("Choose a photo, drop one here, or paste an image link.")
+    pictures = images_from_request(
+        request, file_fields=("image",), urls=lambda: [url] if url else [], single=True,
+        max_file_bytes=settings.MAX_UPLOAD_BYTES,
+    )
+    if not pictures:
+        raise InvalidInput("Choose a photo, drop one here, or paste an image link.")
+    return pictures[0][1]
 
 
 def _answer(prediction: dict) -> dict:

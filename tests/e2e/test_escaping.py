@@ -34,7 +34,7 @@ def mallory():
 @pytest.fixture
 def evil_classifier(mallory, monkeypatch) -> Classifier:
     """Trained for real on photos of hats (the class named EVIL) and shoes, one hat photo flagged."""
-    monkeypatch.setattr("classifiers.services.training._send", lambda run_id: None)  # run here, not queued
+    monkeypatch.setattr("classifiers.services.jobs.job_send", lambda **task: None)  # run here, not queued
     classifier = classifier_create(owner=mallory, name=EVIL, label_names=[EVIL, "shoes"])
     hats = examples_add_uploads(label=classifier.labels.get(name=EVIL),
                                 files=uploads([f"hat-{n:04d}.jpg" for n in range(21, 30)])).added

@@ -137,7 +137,7 @@ def jpeg_with_html_comment(seed: int = 111) -> bytes:
 def heic_photo(seed: int = 121, size: tuple[int, int] = (200, 150)) -> bytes:
     """A picture saved as HEIC (HEVC inside HEIF), the format iPhones save photos in. Encoded through
     pillow_heif's own API, without registering it with Pillow: reading it back must rely on the app's
-    registration (classifiers/ml/formats.py), not on this test helper's."""
+    registration (scraper/formats.py), not on this test helper's."""
     import pillow_heif
 
     out = io.BytesIO()

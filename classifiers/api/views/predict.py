@@ -12,10 +12,9 @@ from rest_framework.response import Response
 from classifiers.api.lookups import owned_classifier
 from classifiers.api.schema import errors
 from classifiers.api.serializers import PredictFilesSerializer, PredictionSerializer, PredictUrlsSerializer
-from classifiers.api.views.images import uploaded_files
+from classifiers.picture_sources import images_from_request
 from classifiers.services.prediction import predict_images
 from nanoweb.errors import InvalidInput, ServiceError
-from scraper.downloader import download_images
 
 MAX_IMAGES_PER_REQUEST = 32
 
@@ -27,36 +26,27 @@ PREDICT_RESULT = PolymorphicProxySerializer(
 )
 
 
-def _from_urls(urls: list[str]) -> list[tuple[str, bytes]]:
-    """Each URL fetched through the scraper's guarded downloader (SSRF checks, byte cap, timeouts)."""
-    results = {item.url: item for item in download_images(list(dict.fromkeys(urls)))}
-    images = []
-    for url in urls:
-        downloaded = results[url]
-        if downloaded.error is not None:
-            error: ServiceError = downloaded.error
-            error.details = {**(error.details or {}), "url": url}
-            error.message = f"{url}: {error.message}"
-            raise error
-        images.append((url, downloaded.image.jpeg))
-    return images
-
-
 def _images(request: Request) -> tuple[list[tuple[str, bytes]], bool]:
     """(name, bytes) for each image sent, and whether the answer is a list."""
-    files = uploaded_files(request, "file", "files")
-    if files:
-        return [(f.name or "upload", f.read()) for f in files], len(files) > 1 or "files" in request.FILES
-    body = PredictUrlsSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    url, urls = body.validated_data.get("url"), body.validated_data.get("urls")
-    if not url and not urls:
-        raise exceptions.ValidationError(
-            {"file": ["Send an image as 'file' (or several as 'files'), or its address as 'url' (or 'urls')."]}
-        )
-    if len(urls or []) > MAX_IMAGES_PER_REQUEST:
-        raise InvalidInput(f"At most {MAX_IMAGES_PER_REQUEST} images a request.", details={"field": "urls"})
-    return _from_urls(urls or [url]), bool(urls)
+    as_list = "files" in request.FILES
+
+    def urls() -> list[str]:
+        nonlocal as_list
+        body = PredictUrlsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        url, urls = body.validated_data.get("url"), body.validated_data.get("urls")
+        if not url and not urls:
+            raise exceptions.ValidationError(
+                {"file": ["Send an image as 'file' (or several as 'files'), or its address as 'url' (or 'urls')."]}
+            )
+        if len(urls or []) > MAX_IMAGES_PER_REQUEST:
+            raise InvalidInput(f"At most {MAX_IMAGES_PER_REQUEST} images a request.", details={"field": "urls"})
+        as_list = bool(urls)
+        return urls or [url]
+
+    # URLs go through the scraper's guarded downloader (SSRF checks, byte cap, timeouts).
+    images = images_from_request(request, file_fields=("file", "files"), urls=urls, name_urls_in_errors=True)
+    return images, as_list or len(images) > 1
 
 
 class Predict(generics.GenericAPIView):

@@ -11,7 +11,8 @@
   and a warm one (features already stored), in a process warmed up the way every worker process is at
   start (classifiers/warmup.py). Runs inside a transaction that is rolled back, with media and
   artifacts in a temporary folder, so the database is left as it was;
-- single-image prediction latency through predict_images (p50, p99), and the process's peak RSS.
+- single-image prediction latency through predict_images (p50, p99), which answers with the engine's
+  Predictor as the API and try-it do, and the process's peak RSS.
 
 DIR (default: the test photos in tests/data/engine/clothing) holds <class>/<images>; when it has fewer
 classes or photos than a size needs, its photos are reused (timings only, not accuracy); photos the app

@@ -23,14 +23,17 @@ from django.core.management.base import BaseCommand, CommandError
 
 from classifiers.management.embedding import embed_or_refuse
 from classifiers.ml.extract import onnx_extractor
+from classifiers.ml.predictor import answers_from_features
 from classifiers.ml.study import image_files, image_folder
-from classifiers.ml.training import probabilities_with_unknown, represent, train
+from classifiers.ml.training import choose_head, fit_final_head, train, training_set
 
 
 def _accuracy(features: np.ndarray, y: np.ndarray, classes: list[str], test_x: np.ndarray, test_y: np.ndarray,
               seed: int) -> float:
-    model = train(features, y, classes, seed=seed).model
-    answers = probabilities_with_unknown(model, represent(test_x))
+    # Only the model is needed here, not the training photos' own figures (measure_head).
+    data = training_set(features, y, classes)
+    model = fit_final_head(data, choose_head(data, seed=seed).config, seed=seed)
+    answers = answers_from_features(model, test_x)
     predicted = np.array([classes.index(a["label"]) for a in answers])
     return float(np.mean(predicted == test_y))
 

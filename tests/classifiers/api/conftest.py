@@ -165,7 +165,7 @@ def trained_once(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("trained")
     with django_db_blocker.unblock(), override_settings(**data_settings(folder)), pytest.MonkeyPatch.context() as mp:
         # Run the training here instead of through the queue (the end-to-end test covers the queue).
-        mp.setattr("classifiers.services.training._send", lambda run_id: None)
+        mp.setattr("classifiers.services.jobs.job_send", lambda **task: None)
         owner = make_person("trainer")
         body = owner.client.post(
             "/api/v1/classifiers/", {"name": "Hat or shoes", "labels": ["hat", "shoes"]}, format="json"

@@ -10,12 +10,17 @@ from classifiers.ml import training
 from classifiers.ml.heads import LOGISTIC, MLP, HeadConfig
 from classifiers.ml.training import (
     NotEnoughData,
+    choose_head,
+    fit_final_head,
     held_out_without_selection_bias,
     learning_curve,
+    measure_head,
+    misclassified_photos,
     picks_by_other_folds,
     probabilities_with_unknown,
     represent,
     train,
+    training_set,
 )
 
 
@@ -133,3 +138,72 @@ def test_every_learning_curve_point_uses_the_head_the_other_folds_chose(clothing
             config, mask = fitted[fraction_index * 3 + fold]
             assert config == fold_configs[fold]
             assert not mask[folds == fold].any()  # a fold's head never trains on the fold it answers
+
+
+def seeded_problem() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Three classes of 8 noisy two-view features, one class-"a" photo sitting among class "c"."""
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(3, 32))
+    y = np.repeat(np.arange(3), 8)
+    features = centres[y][:, None, :] + rng.normal(scale=1.2, size=(len(y), 2, 32))
+    features[5] = centres[2] + rng.normal(scale=0.3, size=(2, 32))
+    return features.astype(np.float32), y, ["a", "b", "c"]
+
+
+def test_it_still_trains_the_seeded_problem_as_the_single_call_train_did():
+    # Figures the one-function train() (with its report switch) gave for this problem before it was split.
+    features, y, labels = seeded_problem()
+    result = train(features, y, labels, seed=0)
+    m = result.metrics
+    assert (m["accuracy"], m["head"], m["folds"], m["examples"]) == (0.9583, "logistic(C=10)", 5, 24)
+    assert m["candidates"] == [
+        {"head": "logistic(C=10)", "accuracy": 0.9583, "log_loss": 0.3574},
+        {"head": "logistic(C=30)", "accuracy": 0.875, "log_loss": 0.3754},
+        {"head": "mlp(C=10, hidden=64)", "accuracy": 0.875, "log_loss": 0.3931},
+    ]
+    assert [(p["n"], p["accuracy"]) for p in m["learning_curve"]["points"]] == [
+        (5, 0.8333), (10, 0.9167), (14, 0.9167), (19, 0.9583)
+    ]
+    assert m["misclassified"] == [{"row": 5, "label": "a", "predicted": "c", "confidence": 0.9719}]
+    assert result.flags == {5: {"misclassified": "taken for 'c' (97%) by a model that did not see it"}}
+    assert m["unknown"]["threshold"] == pytest.approx(0.50393, abs=1e-4)
+    assert m["unknown"]["in_class_rate_target"] == 0.05
+    assert list(m)[-2:] == ["misclassified", "unknown"]
+    probabilities = result.model.head.probabilities(represent(features[[0, 5, 23]]))
+    np.testing.assert_allclose(
+        probabilities, [[0.9581, 0.0173, 0.0247], [0.3998, 0.0194, 0.5808], [0.14, 0.0247, 0.8353]], atol=2e-4
+    )
+
+
+def test_it_composes_choosing_measuring_and_fitting_into_train():
+    features, y, labels = seeded_problem()
+    data = training_set(features, y, labels)
+    choice = choose_head(data, seed=0)
+    measured = measure_head(data, choice, seed=0)
+    model = fit_final_head(data, choice.config, seed=0)
+
+    result = train(features, y, labels, seed=0)
+    assert result.metrics == measured.metrics | {"unknown": model.unknown.as_dict() | {"in_class_rate_target": 0.05}}
+    assert result.flags == measured.flags
+    for name, value in result.model.head.arrays().items():
+        np.testing.assert_array_equal(value, model.head.arrays()[name])
+    assert result.model.unknown.threshold == model.unknown.threshold
+
+
+def test_it_fits_the_final_head_without_measuring_first():
+    features, y, labels = seeded_problem()
+    data = training_set(features, y, labels)
+    choice = choose_head(data, seed=0)
+    unmeasured = fit_final_head(data, choice.config, seed=0)
+    np.testing.assert_array_equal(unmeasured.head.w2, train(features, y, labels, seed=0).model.head.w2)
+
+
+def test_it_returns_the_misclassified_photos_without_touching_anything_else():
+    probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.55, 0.45], [0.4, 0.6]], dtype=np.float32)
+    y = np.array([0, 0, 1, 1])
+    before = probabilities.copy()
+    misclassified, flags = misclassified_photos(probabilities, y, ["cat", "dog"])
+    assert [m["row"] for m in misclassified] == [1, 2]  # most confident mistake first
+    assert misclassified[0] == {"row": 1, "label": "cat", "predicted": "dog", "confidence": 0.8}
+    assert set(flags) == {1, 2} and "taken for 'dog' (80%)" in flags[1]["misclassified"]
+    np.testing.assert_array_equal(probabilities, before)
