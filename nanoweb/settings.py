@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Separate request and response components, so uploads show as files and read-only fields as output.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Training runs and searches are both jobs with the same statuses: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "classifiers.models.Job.Status"},
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the docs page are public, whatever credentials a request carries.
     "SERVE_AUTHENTICATION": [],

@@ -1,22 +1,12 @@
-"""OpenAPI pieces shared by the views: the error shape, the responses every endpoint can give, and the
+"""OpenAPI pieces shared by the views: the responses every endpoint can give, and the
 Bearer security scheme that makes the docs page's Authorize button ask for an API key."""
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
 
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="A stable word for programs: invalid, not_found, conflict, ...")
-    message = serializers.CharField(help_text="What went wrong and what to do, in words for people.")
-    details = serializers.DictField(required=False, help_text="More about it, e.g. {'fields': {...}} on 400.")
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()
-
+from classifiers.api.serializers.shared import ErrorSerializer
 
 _WHY = {
     400: "Bad input: `details.fields` (or `details.field`) says which field, `message` says why.",

@@ -1,15 +1,17 @@
-"""Reads for the pages: a classifier's state in words, its classes with photo counts, flagged photos.
+"""Reads of classifiers and their classes: a classifier's state in words, its classes with photo counts,
+the dashboard's rows, and the API's classifiers with their classes.
 
-Kept apart from the views so the dashboard and the classifier page say the same thing the same way.
+Kept apart from the views so the dashboard, the classifier page and the API say the same thing the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, SearchJob, TrainingRun
 
 # Below this many photos in a class the page says "needs photos"; the training service has the final word
 # (it refuses a run with a message that says what to add).
@@ -26,13 +28,21 @@ class State:
     progress: float | None = None
 
 
-def labels_with_counts(classifier: Classifier) -> QuerySet[Label]:
+def labels_with_counts(classifier: Classifier | None = None) -> QuerySet[Label]:
+    """Classes with `photo_count` and `flagged_count`, oldest first; of one classifier, or of all (to
+    prefetch, or to narrow down further)."""
+    labels = Label.objects.all() if classifier is None else classifier.labels.all()
     # Explicit order: Django drops Meta.ordering from queries with GROUP BY.
     return (
-        classifier.labels.annotate(photo_count=Count("examples"),
-                                   flagged_count=Count("examples", filter=~Q(examples__flags={})))
+        labels.annotate(photo_count=Count("examples"), flagged_count=Count("examples", filter=~Q(examples__flags={})))
         .order_by("created_at", "name")
     )
+
+
+def classifier_labels(classifier_id: UUID) -> QuerySet[Label]:
+    """A classifier's classes, oldest first. Lazy, and cached by the queryset once read: an API list of
+    runs reads them once for all its suggestions, and not at all when no run succeeded."""
+    return Label.objects.filter(classifier_id=classifier_id).order_by("created_at", "name")
 
 
 def classifier_state(classifier: Classifier, *, labels: list[Label] | None = None,
@@ -72,8 +82,7 @@ def dashboard_rows(owner) -> list[tuple[Classifier, State, int]]:
     """Every classifier of `owner`, newest first, with its state and photo count, in a handful of queries."""
     classifiers = list(
         Classifier.objects.filter(owner=owner).select_related("active_version")
-        .prefetch_related(Prefetch("labels", queryset=Label.objects.annotate(photo_count=Count("examples"))
-                                   .order_by("created_at", "name")))
+        .prefetch_related(Prefetch("labels", queryset=labels_with_counts()))
         .order_by("-created_at")
     )
     ids = [c.id for c in classifiers]
@@ -91,68 +100,14 @@ def dashboard_rows(owner) -> list[tuple[Classifier, State, int]]:
     return rows
 
 
-def flagged_examples(classifier: Classifier) -> list[Example]:
-    """Photos to review, biggest doubts first: flagged ones, then those a "find more" search holds back."""
-    from classifiers.services.flags import examples_to_review
-
-    return examples_to_review(classifier=classifier)
-
-
-def search_job_summary(job: SearchJob) -> dict:
-    """A search's progress and yield in words, the same on the first render and in every poll:
-    "asked 20 → found 34 → saved 17 (2 duplicates, 1 not an image) → 15 kept"."""
-    counts = job.counts or {}
-    had = counts.get("had")
-    target = max(job.requested - had, 0) if had is not None else job.requested
-    found, saved = int(counts.get("found", 0)), int(counts.get("downloaded", 0))
-    refused = [(f"{n} duplicate{'s' if n != 1 else ''}", n) for n in [int(counts.get("duplicates", 0))] if n]
-    refused += [(f"{n} {str(code).replace('_', ' ')}", n) for code, n in
-                sorted((counts.get("rejected") or {}).items(), key=lambda kv: -kv[1]) if n]
-    refused_text = f" ({', '.join(text for text, _ in refused)} refused)" if refused else ""
-    active = job.status in SearchJob.ACTIVE_STATUSES
-    if job.status == SearchJob.Status.QUEUED:
-        text = f"Waiting for a worker to search for “{job.query}”…"
-    elif active:
-        text = f"Searching for “{job.query}”: found {found}, saved {saved} of {target}{refused_text}"
-    else:
-        kept = job.kept if hasattr(job, "kept") else job.examples.count()
-        verb = {"cancelled": "Cancelled", "failed": "Stopped"}.get(job.status, "Done")
-        text = (f"{verb}: “{job.query}” — asked {target} → found {found} → saved {saved}{refused_text}"
-                f" → {kept} kept")
-    return {"job": job, "status": job.status, "active": active, "text": text,
-            "progress": min(1.0, saved / target) if target else (0.0 if active else 1.0),
-            "note": job.error, "provider_errors": counts.get("provider_errors") or {}}
-
-
-# The engine's stage names, said for someone who has not read how it works.
-STAGE_WORDS = {
-    "embedding": "Reading the photos with the pretrained network",
-    "choosing a head by cross-validation": "Trying a few small models, each tested on photos it did not see",
-    "measuring": "Measuring accuracy",
-    "training the final head": "Training the final model on all photos",
-    "saving the model": "Saving the model",
-}
-
-
-def stage_in_words(stage: str) -> str:
-    """"embedding 3/24" → "Reading the photos with the pretrained network (3/24)"; unknown stages as they are."""
-    name, _, rest = (stage or "").partition(" ")
-    if name in STAGE_WORDS and rest[:1].isdigit():
-        return f"{STAGE_WORDS[name]} ({rest})"
-    return STAGE_WORDS.get(stage, (stage or "Training").capitalize())
-
-
-def training_run_summary(run: TrainingRun) -> dict:
-    """A training run's progress in words, for the first render and every poll."""
-    active = run.status in TrainingRun.ACTIVE_STATUSES
-    percent = round((run.progress or 0) * 100)
-    if run.status == TrainingRun.Status.QUEUED:
-        text = "Waiting for a worker to start training…"
-    elif run.status == TrainingRun.Status.RUNNING:
-        text = f"{stage_in_words(run.stage)} — {percent}%"
-    elif run.status == TrainingRun.Status.SUCCEEDED:
-        text = "Training finished."
-    else:
-        text = "Training failed."
-    return {"status": run.status, "active": active, "text": text, "progress": run.progress or 0.0,
-            "error": run.error if run.status == TrainingRun.Status.FAILED else ""}
+def classifiers_with_labels(owner) -> QuerySet[Classifier]:
+    """`owner`'s classifiers, newest first, each with `training` (a run queued or running), its active
+    version and its classes with their counts, in a fixed number of queries."""
+    active_runs = TrainingRun.objects.filter(classifier=OuterRef("pk"), status__in=TrainingRun.ACTIVE_STATUSES)
+    return (
+        Classifier.objects.filter(owner=owner)
+        .select_related("active_version")
+        .annotate(training=Exists(active_runs))
+        .prefetch_related(Prefetch("labels", queryset=labels_with_counts()))
+        .order_by("-created_at")
+    )

@@ -18,23 +18,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from classifiers.features import features_for
 from classifiers.ml.duplicates import near_duplicates
 from classifiers.ml.outliers import outliers
 from classifiers.ml.training import represent
 from classifiers.models import Classifier, Example
+from classifiers.selectors.review import DEFAULT_SCORES, DUPLICATE, IN_OTHER_CLASS, MISCLASSIFIED, OUTLIER
 
 log = logging.getLogger(__name__)
 
-DUPLICATE, IN_OTHER_CLASS, OUTLIER, MISCLASSIFIED = "duplicate", "in_other_class", "outlier", "misclassified"
-KINDS = (IN_OTHER_CLASS, DUPLICATE, MISCLASSIFIED, OUTLIER)
 # Kinds flags_refresh owns: recomputed from scratch each time. Misclassified only when a run hands its
 # verdicts over (a search changes nothing about what cross-validation saw).
 FEATURE_KINDS = (DUPLICATE, IN_OTHER_CLASS, OUTLIER)
-# Strength of a flag with no measured score: a picture in two classes is wrong in at least one of them.
-DEFAULT_SCORES = {IN_OTHER_CLASS: 1.0, DUPLICATE: 0.9, MISCLASSIFIED: 0.6, OUTLIER: 0.5}
 
 
 @dataclass
@@ -43,12 +39,6 @@ class FlagsRefreshed:
     flagged: dict[str, int] = field(default_factory=dict)  # kind → photos carrying it after the refresh
     changed: int = 0
     unreadable: int = 0
-
-
-def doubt(example: Example) -> float:
-    """The strongest doubt among the photo's flags, 0 when it has none."""
-    scores = example.flag_scores or {}
-    return max((float(scores.get(kind, DEFAULT_SCORES.get(kind, 0.5))) for kind in example.flags or {}), default=0.0)
 
 
 def _name(example: Example) -> str:
@@ -160,14 +150,3 @@ def flags_refresh_quietly(*, classifier: Classifier, **kwargs) -> FlagsRefreshed
     except Exception:
         log.exception("could not refresh the flags of classifier %s", classifier.id)
         return None
-
-
-def examples_to_review(*, classifier: Classifier, kind: str | None = None) -> list[Example]:
-    """The photos a person should look at, biggest doubts first: flagged ones by the strength of their
-    strongest flag, then the ones waiting for review without a flag, oldest first."""
-    examples = Example.objects.filter(label__classifier=classifier).select_related("label")
-    if kind:
-        examples = examples.filter(flags__has_key=kind)
-    else:
-        examples = examples.exclude(Q(flags={}) & Q(awaiting_review=False))
-    return sorted(examples, key=lambda e: (-doubt(e), e.created_at, str(e.id)))

@@ -13,7 +13,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -27,9 +26,12 @@ from classifiers.forms import (
     add_service_error,
 )
 from classifiers.models import Classifier, Label, SearchJob
-from classifiers.selectors.catalog import classifier_state, flagged_examples, labels_with_counts, search_job_summary
+from classifiers.selectors.catalog import classifier_state, labels_with_counts
+from classifiers.selectors.owned import owned_classifier
+from classifiers.selectors.photos import label_photos_newest
+from classifiers.selectors.review import examples_to_review
+from classifiers.selectors.search import search_job_summary, search_jobs_by_label
 from classifiers.services.catalog import classifier_update
-from classifiers.views.common import owned_classifier
 from classifiers.views.reports import import_reports_pop
 from nanoweb.errors import ServiceError
 
@@ -68,14 +70,10 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
     labels = list(labels_with_counts(classifier))
     show_all = request.GET.get("all") == "1"
     reports = import_reports_pop(request, classifier)
-    jobs_by_label: dict = {}
-    for job in (SearchJob.objects.filter(label__classifier=classifier).annotate(kept=Count("examples"))
-                .order_by("-created_at")):
-        jobs_by_label.setdefault(job.label_id, []).append(job)
+    jobs_by_label = search_jobs_by_label(classifier)
     panels = []
     for item in labels:
-        newest = item.examples.select_related("label").order_by("-created_at")
-        examples = list(newest if show_all else newest[:PHOTOS_SHOWN])
+        examples = label_photos_newest(item, limit=None if show_all else PHOTOS_SHOWN)
         jobs = jobs_by_label.get(item.id, [])
         shown_jobs = [j for j in jobs if j.status in SearchJob.ACTIVE_STATUSES]
         shown_jobs += [j for j in jobs if j.status not in SearchJob.ACTIVE_STATUSES][:RECENT_JOBS]
@@ -92,7 +90,7 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
         "panels": panels,
         "state": classifier_state(classifier, labels=labels),
         "flagged_total": flagged_total,
-        "flagged": flagged_examples(classifier) if flagged_total else [],
+        "flagged": examples_to_review(classifier=classifier) if flagged_total else [],
         "photo_total": sum(item.photo_count for item in labels),
         "any_active_job": any(j["active"] for p in panels for j in p.jobs),
         "settings_form": settings_form or ClassifierSettingsForm(
@@ -106,13 +104,13 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
 
 @login_required
 def classifier_detail(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    return render_photos_page(request, owned_classifier(request, classifier_id))
+    return render_photos_page(request, owned_classifier(request.user, classifier_id))
 
 
 @login_required
 @require_POST
 def classifier_settings(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     form = ClassifierSettingsForm(request.POST)
     if form.is_valid():
         try:

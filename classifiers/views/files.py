@@ -7,15 +7,14 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from classifiers.attribution import attribution_csv, attribution_json
-from classifiers.models import Example
 from classifiers.photo_files import photo_file_response
+from classifiers.selectors.owned import owned_classifier, owned_example
 from classifiers.services.prediction import model_export
-from classifiers.views.common import owned_classifier
 from nanoweb.errors import ServiceError
 
 
@@ -23,13 +22,13 @@ from nanoweb.errors import ServiceError
 @require_GET
 def example_image(request: HttpRequest, example_id: UUID) -> FileResponse:
     """A photo's JPEG, for its owner only. Served here rather than from /media/ so no photo is public."""
-    return photo_file_response(get_object_or_404(Example, id=example_id, label__classifier__owner=request.user))
+    return photo_file_response(owned_example(request.user, example_id))
 
 
 @login_required
 @require_GET
 def model_download(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     try:
         filename, data = model_export(classifier=classifier)
     except ServiceError as exc:
@@ -43,7 +42,7 @@ def model_download(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def attribution_download(request: HttpRequest, classifier_id: UUID, fmt: str) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     if fmt not in ("csv", "json"):
         raise Http404("Photo credits come as .csv or .json.")
     name = slugify(classifier.name) or "classifier"

@@ -16,7 +16,7 @@ from accounts.services import api_key_create, api_key_revoke, api_keys_active
 from classifiers.forms import ApiKeyForm, add_service_error
 from classifiers.models import Classifier
 from classifiers.selectors.catalog import classifier_state
-from classifiers.views.common import owned_classifier
+from classifiers.selectors.owned import owned_classifier
 from nanoweb.errors import NotFound, ServiceError
 
 # Shown in the snippets in place of a key the page no longer knows.
@@ -41,13 +41,13 @@ def _render(request: HttpRequest, classifier: Classifier, *, form: ApiKeyForm | 
 
 @login_required
 def api_page(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    return _render(request, owned_classifier(request, classifier_id))
+    return _render(request, owned_classifier(request.user, classifier_id))
 
 
 @login_required
 @require_POST
 def api_key_new(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     form = ApiKeyForm(request.POST)
     if form.is_valid():
         try:
@@ -65,7 +65,7 @@ def api_key_new(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def api_key_remove(request: HttpRequest, classifier_id: UUID, key_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     try:
         api_key_revoke(user=request.user, key_id=key_id)
     except NotFound:

@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from classifiers.forms import ClassifierCreateForm, add_service_error
-from classifiers.selectors.catalog import dashboard_rows
+from classifiers.selectors.catalog import classifier_labels, dashboard_rows
+from classifiers.selectors.owned import owned_classifier
 from classifiers.services.catalog import classifier_create, classifier_delete
 from classifiers.services.search_jobs import search_job_create
-from classifiers.views.common import owned_classifier
 from nanoweb.errors import ServiceError
 
 # Which form field a catalog service's details["field"] is about.
@@ -45,7 +45,7 @@ def _start_searches(request: HttpRequest, classifier, *, count: int) -> None:
     """One web search a class, named after it. The classifier is kept whatever happens here, and the
     person is told how to retry a search that could not start."""
     started = 0
-    for label in classifier.labels.all():
+    for label in classifier_labels(classifier.id):
         try:
             search_job_create(label=label, query=label.name, count=count)
             started += 1
@@ -60,7 +60,7 @@ def _start_searches(request: HttpRequest, classifier, *, count: int) -> None:
 @login_required
 def classifier_remove(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     """GET asks to confirm; POST deletes the classifier with its photos and trained versions."""
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     if request.method == "POST":
         name = classifier.name
         classifier_delete(classifier=classifier)

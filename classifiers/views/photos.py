@@ -10,21 +10,23 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from classifiers.forms import LabelForm, PageUrlForm, SearchForm, UrlListForm, add_service_error
-from classifiers.models import Label, SearchJob
-from classifiers.selectors.catalog import search_job_summary
+from classifiers.models import Label
+from classifiers.selectors.owned import owned_classifier, owned_examples, owned_label, owned_search_job
+from classifiers.selectors.photos import photo_count
+from classifiers.selectors.search import search_job_summary
 from classifiers.services.catalog import example_delete, label_create, label_delete, label_rename
 from classifiers.services.imports import examples_import_page, examples_import_urls
 from classifiers.services.photos import ImportResult
 from classifiers.services.search_jobs import search_job_cancel, search_job_create, search_job_find_more
 from classifiers.services.uploads import examples_add_uploads
 from classifiers.views.classifier import label_forms, render_photos_page
-from classifiers.views.common import owned_classifier, owned_examples, owned_label, wants_json
+from classifiers.views.common import wants_json
 from classifiers.views.reports import import_report_add
 from nanoweb.errors import ServiceError
 
@@ -40,7 +42,7 @@ def _failed(request: HttpRequest, label: Label, kind: str, form: forms.Form) -> 
 @login_required
 @require_POST
 def label_add(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     form = LabelForm(request.POST, auto_id="id_new_label_%s")
     if form.is_valid():
         try:
@@ -56,7 +58,7 @@ def label_add(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def label_edit(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
-    label = owned_label(request, classifier_id, label_id)
+    label = owned_label(request.user, classifier_id, label_id)
     form = LabelForm(request.POST, auto_id=label_forms(label)["rename"].auto_id)
     if form.is_valid():
         try:
@@ -72,8 +74,8 @@ def label_edit(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> Htt
 @login_required
 @require_POST
 def label_remove(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
-    label = owned_label(request, classifier_id, label_id)
-    name, count = label.name, label.examples.count()
+    label = owned_label(request.user, classifier_id, label_id)
+    name, count = label.name, photo_count(label)
     label_delete(label=label)
     messages.success(request, f"Deleted the class “{name}” and its {count} photo{'s' if count != 1 else ''}.")
     return redirect("classifier_detail", classifier_id)
@@ -83,7 +85,7 @@ def label_remove(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> H
 @require_POST
 def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
     """Files and zips, from the drop zone's script (in batches, JSON) or a plain form (redirect)."""
-    label = owned_label(request, classifier_id, label_id)
+    label = owned_label(request.user, classifier_id, label_id)
     files = request.FILES.getlist("files")
     if not files:
         message = "Choose one or more photos, or a zip of photos, to upload."
@@ -101,14 +103,14 @@ def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
 @login_required
 @require_POST
 def photos_from_urls(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
-    return _import(request, owned_label(request, classifier_id, label_id), "urls", UrlListForm,
+    return _import(request, owned_label(request.user, classifier_id, label_id), "urls", UrlListForm,
                    lambda label, form: examples_import_urls(label=label, urls=form.url_list()))
 
 
 @login_required
 @require_POST
 def photos_from_page(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
-    return _import(request, owned_label(request, classifier_id, label_id), "page", PageUrlForm,
+    return _import(request, owned_label(request.user, classifier_id, label_id), "page", PageUrlForm,
                    lambda label, form: examples_import_page(label=label,
                                                             page_url=form.cleaned_data["page_url"].strip()))
 
@@ -136,7 +138,7 @@ def _import(request: HttpRequest, label: Label, kind: str, form_class: type[form
 @login_required
 @require_POST
 def photos_search(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
-    label = owned_label(request, classifier_id, label_id)
+    label = owned_label(request.user, classifier_id, label_id)
     form = SearchForm(request.POST, auto_id=label_forms(label)["search"].auto_id)
     if form.is_valid():
         try:
@@ -156,7 +158,7 @@ def photos_search(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
 def photos_find_more(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
     """"Find N more photos of X" from the results page: found, cleaned, and held for review (not trained on
     until kept)."""
-    label = owned_label(request, classifier_id, label_id)
+    label = owned_label(request.user, classifier_id, label_id)
     try:
         search_job_find_more(label=label, count=request.POST.get("count", ""))
     except ServiceError as exc:
@@ -170,8 +172,7 @@ def photos_find_more(request: HttpRequest, classifier_id: UUID, label_id: UUID) 
 @login_required
 @require_POST
 def search_cancel(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> HttpResponse:
-    job = get_object_or_404(SearchJob.objects.select_related("label"), id=job_id,
-                            label__classifier_id=classifier_id, label__classifier__owner=request.user)
+    job = owned_search_job(request.user, job_id, classifier_id=classifier_id)
     try:
         search_job_cancel(job=job)
     except ServiceError as exc:
@@ -184,7 +185,7 @@ def search_cancel(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> Ht
 @login_required
 @require_POST
 def photos_remove(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     examples = owned_examples(classifier, request.POST.getlist("example"))
     if not examples:
         messages.error(request, "Select the photos to remove first: tick the box on each.")
@@ -201,8 +202,7 @@ def photos_remove(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 @login_required
 def search_status(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> JsonResponse:
     """Polled by a search's progress bar: small, and never cached."""
-    job = get_object_or_404(SearchJob, id=job_id, label__classifier_id=classifier_id,
-                            label__classifier__owner=request.user)
+    job = owned_search_job(request.user, job_id, classifier_id=classifier_id)
     summary = search_job_summary(job)
     del summary["job"]
     response = JsonResponse(summary)

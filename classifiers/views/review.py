@@ -9,9 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from classifiers.selectors.catalog import classifier_state, flagged_examples
+from classifiers.selectors.catalog import classifier_labels, classifier_state
+from classifiers.selectors.owned import classifier_label, owned_classifier, owned_examples
+from classifiers.selectors.review import examples_to_review
 from classifiers.services.review import examples_review
-from classifiers.views.common import owned_classifier, owned_examples
 from nanoweb.errors import ServiceError
 
 DONE = {"keep": "Kept {n} photo{s}; they will not be flagged again for the same reasons.",
@@ -21,13 +22,13 @@ DONE = {"keep": "Kept {n} photo{s}; they will not be flagged again for the same 
 
 @login_required
 def review(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     if request.method == "POST":
         _decide(request, classifier)
         return redirect("classifier_review", classifier.id)
-    context = {"classifier": classifier, "tab": "review", "flagged": flagged_examples(classifier),
+    context = {"classifier": classifier, "tab": "review", "flagged": examples_to_review(classifier=classifier),
                "state": classifier_state(classifier),
-               "labels": list(classifier.labels.all())}
+               "labels": list(classifier_labels(classifier.id))}
     return render(request, "classifiers/review.html", context)
 
 
@@ -41,7 +42,7 @@ def _decide(request: HttpRequest, classifier) -> None:
     label = None
     if action == "move":
         wanted = request.POST.get(f"label-{one}" if one else "label", "")
-        label = next((item for item in classifier.labels.all() if str(item.id) == wanted), None)
+        label = classifier_label(classifier, wanted)
     try:
         done, skipped = examples_review(examples=examples, action=action, label=label)
     except ServiceError as exc:

@@ -7,16 +7,22 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from classifiers.advice import more_photos_suggestions
 from classifiers.charts import confusion_rows, learning_curve_plot
-from classifiers.models import Example, ModelVersion, TrainingRun
-from classifiers.selectors.catalog import classifier_state, labels_with_counts, training_run_summary
+from classifiers.models import ModelVersion, TrainingRun
+from classifiers.selectors.catalog import classifier_state, labels_with_counts
+from classifiers.selectors.owned import owned_classifier, owned_run, owned_version
+from classifiers.selectors.training import (
+    classifier_latest_run,
+    classifier_versions,
+    misclassified_photos,
+    photos_wanted,
+    training_run_summary,
+)
 from classifiers.services.training import training_run_create, version_activate
-from classifiers.views.common import owned_classifier
 from nanoweb.errors import ServiceError
 
 MORE_PHOTOS = 20
@@ -25,7 +31,7 @@ MORE_PHOTOS = 20
 @login_required
 @require_POST
 def train(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     try:
         training_run_create(classifier=classifier)
     except ServiceError as exc:
@@ -39,17 +45,15 @@ def train(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def results(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
-    versions = list(classifier.versions.all())
+    classifier = owned_classifier(request.user, classifier_id)
+    versions = list(classifier_versions(classifier))
     version = _chosen_version(request, classifier, versions)
     metrics = (version.metrics if version else None) or {}
     labels = list(labels_with_counts(classifier))
-    latest_run = classifier.runs.order_by("-created_at").first()
-    counts = {label.name: label.photo_count for label in labels}
-    label_ids = {label.name: label.id for label in labels}
+    latest_run = classifier_latest_run(classifier)
     suggestions = [
-        {"label": s.label, "reason": s.reason, "label_id": label_ids[s.label], "target": counts[s.label] + MORE_PHOTOS}
-        for s in more_photos_suggestions(metrics) if s.label in label_ids
+        {"label": s.label, "reason": s.reason, "label_id": label.id, "target": label.photo_count + MORE_PHOTOS}
+        for s, label in photos_wanted(metrics, labels)
     ]
     matrix_labels, matrix_rows = confusion_rows(metrics.get("confusion"))
     context = {
@@ -67,7 +71,7 @@ def results(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         "matrix_rows": matrix_rows,
         "curve": learning_curve_plot(metrics.get("learning_curve")),
         "recommendation": (metrics.get("learning_curve") or {}).get("recommendation", ""),
-        "misclassified": _misclassified(classifier, metrics),
+        "misclassified": misclassified_photos(classifier, metrics),
         "excluded": metrics.get("excluded"),
         "suggestions": suggestions,
         "more_photos": MORE_PHOTOS,
@@ -85,20 +89,11 @@ def _chosen_version(request: HttpRequest, classifier, versions: list[ModelVersio
     return classifier.active_version or (versions[0] if versions else None)
 
 
-def _misclassified(classifier, metrics: dict) -> list[dict]:
-    """The photos the evaluation got wrong that still exist, with what they were taken for."""
-    items = metrics.get("misclassified") or []
-    ids = [item.get("example_id") for item in items if item.get("example_id")]
-    existing = {str(e.id): e for e in Example.objects.filter(id__in=ids, label__classifier=classifier)}
-    return [{**item, "example": existing[str(item["example_id"])]} for item in items
-            if str(item.get("example_id")) in existing]
-
-
 @login_required
 @require_GET
 def run_status(request: HttpRequest, classifier_id: UUID, run_id: UUID) -> JsonResponse:
     """Polled by the progress bar: small, and never cached."""
-    run = get_object_or_404(TrainingRun, id=run_id, classifier_id=classifier_id, classifier__owner=request.user)
+    run = owned_run(request.user, classifier_id, run_id)
     response = JsonResponse(training_run_summary(run))
     response["Cache-Control"] = "no-store"
     return response
@@ -107,8 +102,8 @@ def run_status(request: HttpRequest, classifier_id: UUID, run_id: UUID) -> JsonR
 @login_required
 @require_POST
 def version_make_active(request: HttpRequest, classifier_id: UUID, number: int) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
-    get_object_or_404(ModelVersion, classifier=classifier, number=number)
+    classifier = owned_classifier(request.user, classifier_id)
+    owned_version(request.user, classifier.id, number)
     try:
         version_activate(classifier=classifier, number=number)
     except ServiceError as exc:

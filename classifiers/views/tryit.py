@@ -12,14 +12,15 @@ from django.shortcuts import render
 from classifiers.forms import TryUrlForm
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.catalog import classifier_state
+from classifiers.selectors.owned import owned_classifier
 from classifiers.services.prediction import predict_images
-from classifiers.views.common import owned_classifier, wants_json
+from classifiers.views.common import wants_json
 from nanoweb.errors import InvalidInput, ServiceError
 
 
 @login_required
 def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
-    classifier = owned_classifier(request, classifier_id)
+    classifier = owned_classifier(request.user, classifier_id)
     form = TryUrlForm(auto_id="id_try_%s")
     answer, error, status = None, "", 200
     if request.method == "POST":

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from classifiers.api.lookups import owned_classifier, owned_label
 from classifiers.api.schema import errors
-from classifiers.api.serializers import (
+from classifiers.api.serializers.catalog import (
     ClassifierCreateSerializer,
     ClassifierSerializer,
     ClassifierUpdateSerializer,
     LabelSerializer,
     LabelWriteSerializer,
-    classifiers_for_api,
-    labels_with_counts,
 )
 from classifiers.models import Classifier, Label
+from classifiers.selectors.catalog import classifiers_with_labels, labels_with_counts
+from classifiers.selectors.owned import owned_classifier, owned_label
 from classifiers.services.catalog import (
     classifier_create,
     classifier_delete,
@@ -34,7 +33,7 @@ from classifiers.services.catalog import (
 def classifier_out(request: Request, classifier_id: UUID) -> dict:
     """Read back through the same query the list uses, so every answer has the same fields."""
     return ClassifierSerializer(
-        classifiers_for_api(request.user).get(id=classifier_id), context={"request": request}
+        classifiers_with_labels(request.user).get(id=classifier_id), context={"request": request}
     ).data
 
 
@@ -42,19 +41,18 @@ def label_out(label: Label) -> dict:
     return LabelSerializer(labels_with_counts().get(id=label.id)).data
 
 
-class ClassifierListCreate(generics.ListAPIView):
-    serializer_class = ClassifierSerializer
-
-    def get_queryset(self):
-        return classifiers_for_api(self.request.user)
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="List your classifiers",
         tags=["classifiers"],
         responses={200: ClassifierSerializer(many=True), **errors(404)},
     )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class ClassifierListCreate(generics.ListAPIView):
+    serializer_class = ClassifierSerializer
+
+    def get_queryset(self):
+        return classifiers_with_labels(self.request.user)
 
     @extend_schema(
         summary="Create a classifier with its classes",
@@ -103,20 +101,18 @@ class ClassifierDetail(generics.GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LabelListCreate(generics.ListAPIView):
-    serializer_class = LabelSerializer
-
-    def get_queryset(self):
-        classifier = owned_classifier(self.request.user, self.kwargs["classifier_id"])
-        return labels_with_counts().filter(classifier=classifier)
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="List a classifier's classes",
         tags=["labels"],
         responses={200: LabelSerializer(many=True), **errors(404)},
     )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class LabelListCreate(generics.ListAPIView):
+    serializer_class = LabelSerializer
+
+    def get_queryset(self):
+        return labels_with_counts(owned_classifier(self.request.user, self.kwargs["classifier_id"]))
 
     @extend_schema(
         summary="Add a class",

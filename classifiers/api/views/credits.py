@@ -11,10 +11,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 
-from classifiers.api.lookups import owned_classifier
 from classifiers.api.schema import errors
 from classifiers.api.views.images import JsonErrorsOnly
 from classifiers.attribution import attribution_csv, attribution_json
+from classifiers.selectors.owned import owned_classifier
 
 TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 

@@ -6,23 +6,23 @@ from uuid import UUID
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from classifiers.api.lookups import owned_example, owned_label
 from classifiers.api.schema import errors
-from classifiers.api.serializers import (
+from classifiers.api.serializers.images import (
     ImageFilesSerializer,
     ImageImportSerializer,
     ImageSerializer,
     ImportResultSerializer,
 )
 from classifiers.photo_files import photo_file_response
+from classifiers.selectors.owned import owned_example, owned_label
+from classifiers.selectors.photos import label_photos
 from classifiers.services.catalog import example_delete
-from classifiers.services.flags import doubt
 from classifiers.services.imports import examples_import_page, examples_import_urls
 from classifiers.services.photos import ImportResult
 from classifiers.services.uploads import examples_add_uploads
@@ -76,19 +76,8 @@ def _yes(request: Request, name: str) -> bool:
     return value in ("1", "true")
 
 
-class LabelImages(generics.ListAPIView):
-    serializer_class = ImageSerializer
-
-    def get_queryset(self):
-        label = owned_label(self.request.user, self.kwargs["classifier_id"], self.kwargs["label_id"])
-        examples = label.examples.order_by("created_at", "id")
-        if _yes(self.request, "awaiting_review"):
-            examples = examples.filter(awaiting_review=True)
-        if _yes(self.request, "flagged"):
-            return sorted(examples.exclude(flags={}), key=lambda e: (-doubt(e), e.created_at, str(e.id)))
-        return examples
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="List a class's photos",
         description="Oldest first; with flagged=1 only the flagged ones, biggest doubts first.",
         tags=["images"],
@@ -99,8 +88,14 @@ class LabelImages(generics.ListAPIView):
         ],
         responses={200: ImageSerializer(many=True), **errors(400, 404)},
     )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class LabelImages(generics.ListAPIView):
+    serializer_class = ImageSerializer
+
+    def get_queryset(self):
+        label = owned_label(self.request.user, self.kwargs["classifier_id"], self.kwargs["label_id"])
+        return label_photos(label, awaiting_review=_yes(self.request, "awaiting_review"),
+                            flagged=_yes(self.request, "flagged"))
 
     @extend_schema(
         summary="Add photos to a class: upload files, or import URLs",

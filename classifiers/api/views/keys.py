@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
@@ -16,10 +16,15 @@ from rest_framework.response import Response
 from accounts.login_throttle import login_failure_record, login_failures_clear, login_is_blocked
 from accounts.services import api_key_create, api_key_revoke, api_keys_active
 from classifiers.api.schema import errors
-from classifiers.api.serializers import ApiKeyCreatedSerializer, ApiKeySerializer, KeyCreateSerializer
+from classifiers.api.serializers.keys import ApiKeyCreatedSerializer, ApiKeySerializer, KeyCreateSerializer
 from classifiers.api.throttles import ApiRateThrottle, KeyCreateRateThrottle
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List your active API keys", tags=["auth"], responses={200: ApiKeySerializer(many=True), **errors(404)}
+    )
+)
 class KeyListCreate(generics.ListAPIView):
     serializer_class = ApiKeySerializer
 
@@ -34,12 +39,6 @@ class KeyListCreate(generics.ListAPIView):
 
     def get_queryset(self):
         return api_keys_active(user=self.request.user)
-
-    @extend_schema(
-        summary="List your active API keys", tags=["auth"], responses={200: ApiKeySerializer(many=True), **errors(404)}
-    )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Make an API key",

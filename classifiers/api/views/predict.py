@@ -9,10 +9,10 @@ from rest_framework import exceptions, generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from classifiers.api.lookups import owned_classifier
 from classifiers.api.schema import errors
-from classifiers.api.serializers import PredictFilesSerializer, PredictionSerializer, PredictUrlsSerializer
+from classifiers.api.serializers.predict import PredictFilesSerializer, PredictionSerializer, PredictUrlsSerializer
 from classifiers.picture_sources import images_from_request
+from classifiers.selectors.owned import owned_classifier
 from classifiers.services.prediction import predict_images
 from nanoweb.errors import InvalidInput, ServiceError
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from classifiers.api.lookups import owned_classifier
 from classifiers.api.schema import errors
-from classifiers.api.serializers import ReviewDecisionSerializer, ReviewImageSerializer, ReviewResultSerializer
-from classifiers.models import Example
-from classifiers.services.flags import KINDS, examples_to_review
+from classifiers.api.serializers.review import (
+    ReviewDecisionSerializer,
+    ReviewImageSerializer,
+    ReviewResultSerializer,
+)
+from classifiers.selectors.owned import classifier_label, owned_classifier, owned_examples
+from classifiers.selectors.photos import photos_in_order
+from classifiers.selectors.review import KINDS, examples_to_review
 from classifiers.services.review import examples_review
 from nanoweb.errors import InvalidInput, NotFound
 
@@ -25,17 +29,8 @@ KIND = OpenApiParameter(
 )
 
 
-class Review(generics.ListAPIView):
-    serializer_class = ReviewImageSerializer
-
-    def get_queryset(self):
-        classifier = owned_classifier(self.request.user, self.kwargs["classifier_id"])
-        kind = self.request.query_params.get("kind") or None
-        if kind is not None and kind not in KINDS:
-            raise InvalidInput(f"kind is one of: {', '.join(KINDS)}.", details={"field": "kind"})
-        return examples_to_review(classifier=classifier, kind=kind)
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="Photos to review, biggest doubts first",
         description=(
             "Every photo of the classifier with a flag (duplicate, in_other_class, outlier, misclassified; each "
@@ -46,8 +41,16 @@ class Review(generics.ListAPIView):
         parameters=[KIND],
         responses={200: ReviewImageSerializer(many=True), **errors(400, 404)},
     )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class Review(generics.ListAPIView):
+    serializer_class = ReviewImageSerializer
+
+    def get_queryset(self):
+        classifier = owned_classifier(self.request.user, self.kwargs["classifier_id"])
+        kind = self.request.query_params.get("kind") or None
+        if kind is not None and kind not in KINDS:
+            raise InvalidInput(f"kind is one of: {', '.join(KINDS)}.", details={"field": "kind"})
+        return examples_to_review(classifier=classifier, kind=kind)
 
     @extend_schema(
         summary="Keep, drop or move photos",
@@ -69,12 +72,11 @@ class Review(generics.ListAPIView):
         action, ids = body.validated_data["action"], list(dict.fromkeys(body.validated_data["image_ids"]))
         label = None
         if action == "move":
-            label = classifier.labels.filter(id=body.validated_data["label_id"]).first()
+            label = classifier_label(classifier, body.validated_data["label_id"])
             if label is None:
                 raise InvalidInput(f"This classifier has no class with id {body.validated_data['label_id']}.",
                                    details={"field": "label_id"})
-        found = {e.id: e for e in Example.objects.filter(id__in=ids, label__classifier=classifier)
-                 .select_related("label")}
+        found = {e.id: e for e in owned_examples(classifier, ids)}
         if not found:
             raise NotFound("None of these photos is in this classifier.", details={"field": "image_ids"})
         applied, skipped = 0, []
@@ -87,7 +89,6 @@ class Review(generics.ListAPIView):
             done, reasons = examples_review(examples=[example], action=action, label=label)
             applied += done
             skipped += [{"image_id": image_id, "reason": reason} for reason in reasons]
-        remaining = Example.objects.filter(id__in=found).select_related("label").order_by("created_at", "id")
         result = {"action": action, "applied": applied, "skipped": skipped,
-                  "images": [] if action == "drop" else list(remaining)}
+                  "images": [] if action == "drop" else photos_in_order(found)}
         return Response(ReviewResultSerializer(result, context={"request": request}).data)

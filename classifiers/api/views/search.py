@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from classifiers.api.lookups import owned_classifier, owned_label, owned_search_job
 from classifiers.api.schema import errors
-from classifiers.api.serializers import (
+from classifiers.api.serializers.search import (
     FindMoreSerializer,
     LabelYieldSerializer,
     SearchJobSerializer,
     SearchSerializer,
 )
-from classifiers.models import SearchJob
-from classifiers.selectors.search_yields import label_yields, search_jobs_with_yield
+from classifiers.selectors.owned import owned_classifier, owned_label, owned_search_job
+from classifiers.selectors.search import classifier_search_yields, label_search_jobs, search_job_with_yield
 from classifiers.services.search_jobs import search_job_cancel, search_job_create, search_job_find_more
 
 
@@ -28,23 +27,21 @@ def start_search(request: Request, classifier_id: UUID, label_id: UUID, serializ
     body = serializer(data=request.data)
     body.is_valid(raise_exception=True)
     job = service(label=label, **body.validated_data)
-    return Response(SearchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+    return Response(SearchJobSerializer(search_job_with_yield(job)).data, status=status.HTTP_202_ACCEPTED)
 
 
-class LabelSearch(generics.ListAPIView):
-    serializer_class = SearchJobSerializer
-
-    def get_queryset(self):
-        label = owned_label(self.request.user, self.kwargs["classifier_id"], self.kwargs["label_id"])
-        return search_jobs_with_yield(label.search_jobs.order_by("-created_at"))
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         summary="List a class's web searches",
         tags=["search"],
         responses={200: SearchJobSerializer(many=True), **errors(404)},
     )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class LabelSearch(generics.ListAPIView):
+    serializer_class = SearchJobSerializer
+
+    def get_queryset(self):
+        return label_search_jobs(owned_label(self.request.user, self.kwargs["classifier_id"], self.kwargs["label_id"]))
 
     @extend_schema(
         summary="Search the web for photos of a class",
@@ -69,7 +66,7 @@ class SearchJobDetail(generics.GenericAPIView):
         responses={200: SearchJobSerializer, **errors(404)},
     )
     def get(self, request: Request, job_id: UUID) -> Response:
-        return Response(SearchJobSerializer(owned_search_job(request.user, job_id)).data)
+        return Response(SearchJobSerializer(search_job_with_yield(owned_search_job(request.user, job_id))).data)
 
 
 class SearchJobCancel(generics.GenericAPIView):
@@ -82,7 +79,7 @@ class SearchJobCancel(generics.GenericAPIView):
     )
     def post(self, request: Request, job_id: UUID) -> Response:
         job = search_job_cancel(job=owned_search_job(request.user, job_id))
-        return Response(SearchJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(SearchJobSerializer(search_job_with_yield(job)).data, status=status.HTTP_202_ACCEPTED)
 
 
 class FindMore(generics.GenericAPIView):
@@ -115,10 +112,5 @@ class SearchYield(generics.GenericAPIView):
         responses={200: LabelYieldSerializer(many=True), **errors(404)},
     )
     def get(self, request: Request, classifier_id: UUID) -> Response:
-        classifier = owned_classifier(request.user, classifier_id)
-        jobs = list(search_jobs_with_yield(SearchJob.objects.filter(label__classifier=classifier)))
-        rows = []
-        for label in classifier.labels.order_by("created_at", "name"):
-            mine = [job for job in jobs if job.label_id == label.id]
-            rows.append({"label": label.id, "name": label.name, **label_yields(mine)})
+        rows = classifier_search_yields(owned_classifier(request.user, classifier_id))
         return Response(LabelYieldSerializer(rows, many=True).data)

@@ -6,15 +6,17 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from classifiers.api.lookups import owned_classifier, owned_run
 from classifiers.api.schema import errors
-from classifiers.api.serializers import ModelVersionSerializer, TrainingRunSerializer
+from classifiers.api.serializers.training import ModelVersionSerializer, TrainingRunSerializer
 from classifiers.api.views.images import JsonErrorsOnly
+from classifiers.selectors.catalog import classifier_labels
+from classifiers.selectors.owned import owned_classifier, owned_run
+from classifiers.selectors.training import classifier_runs, classifier_versions
 from classifiers.services.prediction import model_export
 from classifiers.services.training import training_run_create, version_activate
 
@@ -33,28 +35,27 @@ class Train(generics.GenericAPIView):
     )
     def post(self, request: Request, classifier_id: UUID) -> Response:
         run = training_run_create(classifier=owned_classifier(request.user, classifier_id))
-        return Response(TrainingRunSerializer(run, context={"request": request}).data,
-                        status=status.HTTP_202_ACCEPTED)
+        context = {"request": request, "labels": classifier_labels(classifier_id)}
+        return Response(TrainingRunSerializer(run, context=context).data, status=status.HTTP_202_ACCEPTED)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List training runs, newest first",
+        tags=["training"],
+        responses={200: TrainingRunSerializer(many=True), **errors(404)},
+    )
+)
 class RunList(generics.ListAPIView):
     serializer_class = TrainingRunSerializer
 
     def get_queryset(self):
         self.classifier = owned_classifier(self.request.user, self.kwargs["classifier_id"])
-        return self.classifier.runs.select_related("version").order_by("-created_at")
+        return classifier_runs(self.classifier)
 
     def get_serializer_context(self) -> dict:
         # The classes once for the whole page, for the runs' suggestions.
-        return {**super().get_serializer_context(), "labels": list(self.classifier.labels.all())}
-
-    @extend_schema(
-        summary="List training runs, newest first",
-        tags=["training"],
-        responses={200: TrainingRunSerializer(many=True), **errors(404)},
-    )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
+        return {**super().get_serializer_context(), "labels": classifier_labels(self.classifier.id)}
 
 
 class RunDetail(generics.GenericAPIView):
@@ -63,26 +64,26 @@ class RunDetail(generics.GenericAPIView):
     )
     def get(self, request: Request, classifier_id: UUID, run_id: UUID) -> Response:
         run = owned_run(request.user, classifier_id, run_id)
-        return Response(TrainingRunSerializer(run, context={"request": request}).data)
+        context = {"request": request, "labels": classifier_labels(classifier_id)}
+        return Response(TrainingRunSerializer(run, context=context).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List trained versions, newest first",
+        tags=["training"],
+        responses={200: ModelVersionSerializer(many=True), **errors(404)},
+    )
+)
 class VersionList(generics.ListAPIView):
     serializer_class = ModelVersionSerializer
 
     def get_queryset(self):
         self.classifier = owned_classifier(self.request.user, self.kwargs["classifier_id"])
-        return self.classifier.versions.order_by("-number")
+        return classifier_versions(self.classifier)
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "active_version_id": self.classifier.active_version_id}
-
-    @extend_schema(
-        summary="List trained versions, newest first",
-        tags=["training"],
-        responses={200: ModelVersionSerializer(many=True), **errors(404)},
-    )
-    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().get(request, *args, **kwargs)
 
 
 class VersionActivate(generics.GenericAPIView):

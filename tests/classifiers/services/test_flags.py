@@ -10,8 +10,9 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
 from classifiers.models import Example, TrainingRun
+from classifiers.selectors.review import doubt
 from classifiers.services.catalog import classifier_create
-from classifiers.services.flags import FlagsRefreshed, doubt, flags_refresh, flags_refresh_quietly
+from classifiers.services.flags import FlagsRefreshed, flags_refresh, flags_refresh_quietly
 from classifiers.services.review import example_keep, example_move
 from classifiers.services.training import training_run_execute
 from tests.classifiers.conftest import ENGINE_DATA, add_example, photos

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from classifiers.models import Example
-from classifiers.selectors.catalog import flagged_examples
+from classifiers.selectors.review import examples_to_review
 from classifiers.services.review import example_keep
 from classifiers.services.uploads import examples_add_uploads
 from tests.classifiers.views.conftest import photo_upload
@@ -25,7 +25,7 @@ def test_the_review_page_lists_flagged_photos_biggest_doubts_first(ada, hats_and
     assert "2 photos flagged" in page
     assert page.index("Also in another class") < page.index("Near duplicate")
     assert "far from the other hats" in page
-    assert [e.id for e in flagged_examples(hats_and_shoes)] == [hat_photos[1].id, hat_photos[0].id]
+    assert [e.id for e in examples_to_review(classifier=hats_and_shoes)] == [hat_photos[1].id, hat_photos[0].id]
 
 
 def test_keeping_a_photo_clears_its_flags_and_remembers_the_decision(ada, hats_and_shoes):

@@ -1,0 +1,34 @@
+"""Prediction: the images a client sends (files or addresses) and one answer."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class PredictUrlsSerializer(serializers.Serializer):
+    url = serializers.CharField(required=False, max_length=2000, help_text="One image URL.")
+    urls = serializers.ListField(
+        child=serializers.CharField(max_length=2000),
+        required=False,
+        min_length=1,
+        help_text="Several image URLs; the answer is then a list.",
+    )
+
+
+class PredictFilesSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False, help_text="One image.")
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="Several images; the answer is then a list."
+    )
+
+
+class PredictionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The file name or URL this answer is for.")
+    label = serializers.CharField(help_text="The most likely class.")
+    confidence = serializers.FloatField(help_text="Its probability, 0 to 1.")
+    unknown = serializers.BooleanField(help_text="True when the image looks like none of the classes.")
+    unknown_score = serializers.FloatField(
+        required=False, allow_null=True, help_text="How unlike the training photos the image is."
+    )
+    probabilities = serializers.DictField(child=serializers.FloatField(), help_text="{class name: probability}.")
+    version = serializers.IntegerField(help_text="The model version that answered.")

@@ -1,0 +1,38 @@
+"""Reads of a class's photos: newest first for the classifier page, oldest first (or flagged, by doubt)
+for the API, and a set of photos read back in a fixed order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from classifiers.models import Example, Label
+from classifiers.selectors.review import by_doubt
+
+
+def label_photos_newest(label: Label, *, limit: int | None = None) -> list[Example]:
+    """The class's photos, newest first, at most `limit` of them (all without one)."""
+    newest = label.examples.select_related("label").order_by("-created_at")
+    return list(newest if limit is None else newest[:limit])
+
+
+def label_photos(label: Label, *, awaiting_review: bool = False, flagged: bool = False) -> QuerySet[Example] | list:
+    """The class's photos oldest first; only those waiting for review, or only the flagged ones (then
+    biggest doubts first), when asked."""
+    examples = label.examples.order_by("created_at", "id")
+    if awaiting_review:
+        examples = examples.filter(awaiting_review=True)
+    if flagged:
+        return by_doubt(examples.exclude(flags={}))
+    return examples
+
+
+def photos_in_order(ids: Iterable[UUID]) -> list[Example]:
+    """The photos among `ids` that still exist, oldest first, with their class."""
+    return list(Example.objects.filter(id__in=list(ids)).select_related("label").order_by("created_at", "id"))
+
+
+def photo_count(label: Label) -> int:
+    return label.examples.count()

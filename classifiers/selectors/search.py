@@ -1,0 +1,160 @@
+"""Reads of web searches: what a search yielded, from asking to photos worth training on, and its progress
+in words for the pages.
+
+asked: the new photos the search was to add (the class's target minus what it had); found, saved
+(downloaded), duplicates and refused by reason come from the job's counts; of the saved photos still in
+the class, `usable` are those neither flagged nor waiting for review (a kept photo counts: keeping clears
+its flags), `flagged` those with a doubt to look at, `waiting` those a "find more" search holds for
+review; `moved` went to another class, `dropped` were deleted.
+
+Both surfaces say a search's yield with one sentence, "asked 20 → found 34 → saved 17 (2 duplicates
+refused) → ...", and differ only in how it ends: the pages count the photos kept, the API the usable ones.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.db.models import Count, F, Q, QuerySet
+
+from classifiers.models import Classifier, Label, SearchJob
+
+FIELDS = ("asked", "found", "downloaded", "duplicates", "rejected", "usable", "flagged", "waiting", "moved",
+          "dropped")
+
+
+def search_jobs_with_yield(jobs: QuerySet[SearchJob]) -> QuerySet[SearchJob]:
+    """The jobs with what search_job_yield needs, counted in the same query."""
+    here = Q(examples__label_id=F("label_id"))
+    flagged = here & ~Q(examples__flags={})
+    return jobs.annotate(
+        photos_here=Count("examples", filter=here),
+        photos_flagged=Count("examples", filter=flagged),
+        photos_waiting=Count("examples", filter=here & Q(examples__flags={}, examples__awaiting_review=True)),
+        photos_moved=Count("examples", filter=~here),
+    )
+
+
+YIELD_COUNTS = ("photos_here", "photos_flagged", "photos_waiting", "photos_moved")
+
+
+def search_job_with_yield(job: SearchJob) -> SearchJob:
+    """The job with its yield counted now, for an answer about one job. The counts are set on the object in
+    hand rather than on a fresh copy, so the rest of the answer says what the caller's job says."""
+    counted = search_jobs_with_yield(SearchJob.objects.filter(id=job.id)).values(*YIELD_COUNTS).get()
+    for name, value in counted.items():
+        setattr(job, name, value)
+    return job
+
+
+def label_search_jobs(label: Label) -> QuerySet[SearchJob]:
+    """A class's searches, newest first, with their yields counted."""
+    return search_jobs_with_yield(label.search_jobs.order_by("-created_at"))
+
+
+def search_jobs_by_label(classifier: Classifier) -> dict:
+    """label id → its searches, newest first, each with `kept`: its photos still in the classifier."""
+    by_label: dict = {}
+    for job in (SearchJob.objects.filter(label__classifier=classifier).annotate(kept=Count("examples"))
+                .order_by("-created_at")):
+        by_label.setdefault(job.label_id, []).append(job)
+    return by_label
+
+
+def _asked(job: SearchJob) -> int:
+    had = (job.counts or {}).get("had")
+    return max(job.requested - int(had), 0) if had is not None else job.requested
+
+
+def refused_in_words(duplicates: int, rejected: dict[str, int]) -> str:
+    """' (2 duplicates, 1 not an image refused)', the most frequent reason first; '' when none was."""
+    refused = [f"{duplicates} duplicate{'s' if duplicates != 1 else ''}"] if duplicates else []
+    refused += [f"{n} {str(code).replace('_', ' ')}" for code, n in sorted(rejected.items(), key=lambda kv: -kv[1])
+                if n]
+    return f" ({', '.join(refused)} refused)" if refused else ""
+
+
+def yield_in_words(*, asked: int, found: int, saved: int, duplicates: int, rejected: dict[str, int],
+                   outcome: str) -> str:
+    """"asked 50 → found 80 → saved 40 (3 duplicates, 2 not an image refused) → <outcome>"."""
+    return f"asked {asked} → found {found} → saved {saved}{refused_in_words(duplicates, rejected)} → {outcome}"
+
+
+def _yield_summary(y: dict) -> str:
+    """The API's ending: how many saved photos are usable, then the others by what became of them."""
+    rest = [f"{y[k]} {word}" for k, word in (("flagged", "flagged"), ("waiting", "waiting for review"),
+                                              ("moved", "moved to another class"), ("dropped", "dropped")) if y[k]]
+    outcome = f"{y['usable']} usable" + (f" ({', '.join(rest)})" if rest else "")
+    return yield_in_words(asked=y["asked"], found=y["found"], saved=y["downloaded"], duplicates=y["duplicates"],
+                          rejected=y["rejected"], outcome=outcome)
+
+
+def search_job_yield(job: SearchJob) -> dict:
+    """The yield of a job read through search_jobs_with_yield (no query of its own)."""
+    counts = job.counts or {}
+    downloaded = int(counts.get("downloaded", 0))
+    result = {
+        "asked": _asked(job),
+        "found": int(counts.get("found", 0)),
+        "downloaded": downloaded,
+        "duplicates": int(counts.get("duplicates", 0)),
+        "rejected": {str(k): int(v) for k, v in (counts.get("rejected") or {}).items() if v},
+        "usable": job.photos_here - job.photos_flagged - job.photos_waiting,
+        "flagged": job.photos_flagged,
+        "waiting": job.photos_waiting,
+        "moved": job.photos_moved,
+        "dropped": max(downloaded - job.photos_here - job.photos_moved, 0),
+    }
+    result["summary"] = _yield_summary(result)
+    return result
+
+
+def label_yields(jobs: list[SearchJob]) -> dict:
+    """The yields of several searches of one class added up, with their summary in words."""
+    total: dict = {field: 0 for field in FIELDS}
+    rejected: Counter = Counter()
+    for job in jobs:
+        one = search_job_yield(job)
+        for field in FIELDS:
+            if field == "rejected":
+                rejected.update(one["rejected"])
+            else:
+                total[field] += one[field]
+    total["rejected"] = dict(rejected)
+    total["searches"] = len(jobs)
+    total["summary"] = _yield_summary(total)
+    return total
+
+
+def classifier_search_yields(classifier: Classifier) -> list[dict]:
+    """One row a class, in the classes' order: its id and name with its searches' yields added up."""
+    jobs = list(search_jobs_with_yield(SearchJob.objects.filter(label__classifier=classifier)))
+    rows = []
+    for label in classifier.labels.order_by("created_at", "name"):
+        mine = [job for job in jobs if job.label_id == label.id]
+        rows.append({"label": label.id, "name": label.name, **label_yields(mine)})
+    return rows
+
+
+def search_job_summary(job: SearchJob) -> dict:
+    """A search's progress and yield in words, the same on the first render and in every poll:
+    "Done: “hats” — asked 20 → found 34 → saved 17 (2 duplicates, 1 not an image refused) → 15 kept"."""
+    counts = job.counts or {}
+    target = _asked(job)
+    found, saved = int(counts.get("found", 0)), int(counts.get("downloaded", 0))
+    duplicates, rejected = int(counts.get("duplicates", 0)), counts.get("rejected") or {}
+    active = job.status in SearchJob.ACTIVE_STATUSES
+    if job.status == SearchJob.Status.QUEUED:
+        text = f"Waiting for a worker to search for “{job.query}”…"
+    elif active:
+        text = (f"Searching for “{job.query}”: found {found}, saved {saved} of {target}"
+                f"{refused_in_words(duplicates, rejected)}")
+    else:
+        kept = job.kept if hasattr(job, "kept") else job.examples.count()
+        verb = {"cancelled": "Cancelled", "failed": "Stopped"}.get(job.status, "Done")
+        words = yield_in_words(asked=target, found=found, saved=saved, duplicates=duplicates, rejected=rejected,
+                               outcome=f"{kept} kept")
+        text = f"{verb}: “{job.query}” — {words}"
+    return {"job": job, "status": job.status, "active": active, "text": text,
+            "progress": min(1.0, saved / target) if target else (0.0 if active else 1.0),
+            "note": job.error, "provider_errors": counts.get("provider_errors") or {}}

@@ -1,0 +1,73 @@
+"""Reads of training: a classifier's runs and versions, a run's progress in words, the photos its
+evaluation got wrong, and the classes that would gain from more photos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from classifiers.advice import Suggestion, more_photos_suggestions
+from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+
+# The engine's stage names, said for someone who has not read how it works.
+STAGE_WORDS = {
+    "embedding": "Reading the photos with the pretrained network",
+    "choosing a head by cross-validation": "Trying a few small models, each tested on photos it did not see",
+    "measuring": "Measuring accuracy",
+    "training the final head": "Training the final model on all photos",
+    "saving the model": "Saving the model",
+}
+
+
+def classifier_runs(classifier: Classifier) -> QuerySet[TrainingRun]:
+    """Newest first, with the version each produced."""
+    return classifier.runs.select_related("version").order_by("-created_at")
+
+
+def classifier_latest_run(classifier: Classifier) -> TrainingRun | None:
+    return classifier.runs.order_by("-created_at").first()
+
+
+def classifier_versions(classifier: Classifier) -> QuerySet[ModelVersion]:
+    """Newest first."""
+    return classifier.versions.order_by("-number")
+
+
+def photos_wanted(metrics: dict | None, labels: Iterable[Label]) -> list[tuple[Suggestion, Label]]:
+    """Where more photos would help most, each with its class; classes renamed or deleted since are left out."""
+    by_name = {label.name: label for label in labels}
+    return [(s, by_name[s.label]) for s in more_photos_suggestions(metrics) if s.label in by_name]
+
+
+def misclassified_photos(classifier: Classifier, metrics: dict) -> list[dict]:
+    """The photos the evaluation got wrong that still exist, with what they were taken for."""
+    items = metrics.get("misclassified") or []
+    ids = [item.get("example_id") for item in items if item.get("example_id")]
+    existing = {str(e.id): e for e in Example.objects.filter(id__in=ids, label__classifier=classifier)}
+    return [{**item, "example": existing[str(item["example_id"])]} for item in items
+            if str(item.get("example_id")) in existing]
+
+
+def stage_in_words(stage: str) -> str:
+    """"embedding 3/24" → "Reading the photos with the pretrained network (3/24)"; unknown stages as they are."""
+    name, _, rest = (stage or "").partition(" ")
+    if name in STAGE_WORDS and rest[:1].isdigit():
+        return f"{STAGE_WORDS[name]} ({rest})"
+    return STAGE_WORDS.get(stage, (stage or "Training").capitalize())
+
+
+def training_run_summary(run: TrainingRun) -> dict:
+    """A training run's progress in words, for the first render and every poll."""
+    active = run.status in TrainingRun.ACTIVE_STATUSES
+    percent = round((run.progress or 0) * 100)
+    if run.status == TrainingRun.Status.QUEUED:
+        text = "Waiting for a worker to start training…"
+    elif run.status == TrainingRun.Status.RUNNING:
+        text = f"{stage_in_words(run.stage)} — {percent}%"
+    elif run.status == TrainingRun.Status.SUCCEEDED:
+        text = "Training finished."
+    else:
+        text = "Training failed."
+    return {"status": run.status, "active": active, "text": text, "progress": run.progress or 0.0,
+            "error": run.error if run.status == TrainingRun.Status.FAILED else ""}
