@@ -146,6 +146,22 @@ LOGOUT_REDIRECT_URL = "landing"
 LOGIN_FAILURE_LIMIT = envint("NANOWEB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = envint("NANOWEB_LOGIN_FAILURE_WINDOW", 900, minimum=1)
 
+# Mail (only password-reset links): printed on the console of the process that sends it, unless a mail server
+# is named; then sent through it by SMTP.
+EMAIL_HOST = envstr("NANOWEB_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_USE_SSL = envbool("NANOWEB_EMAIL_USE_SSL", False)  # port 465; otherwise STARTTLS on 587
+EMAIL_USE_TLS = envbool("NANOWEB_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("NANOWEB_EMAIL_USE_TLS and NANOWEB_EMAIL_USE_SSL cannot both be on; choose one")
+EMAIL_PORT = envint("NANOWEB_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = envstr("NANOWEB_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = envstr("NANOWEB_EMAIL_PASSWORD", "")
+EMAIL_TIMEOUT = envint("NANOWEB_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("NANOWEB_DEFAULT_FROM_EMAIL", "NanoWeb <nanoweb@localhost>")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
