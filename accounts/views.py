@@ -1,6 +1,7 @@
-"""Sign-up, and Django's log-in with failed tries throttled."""
+"""Sign-up, Django's log-in with failed tries throttled, log-out with a word, and "Forgot password?"."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -51,3 +52,29 @@ class ThrottledLoginView(auth_views.LoginView):
     def form_valid(self, form):
         login_failures_clear(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)
+
+
+class LogoutWithMessageView(auth_views.LogoutView):
+    """Django's log-out, then a word on the page the person lands on, so they know it worked."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's password reset: a one-time link by mail to the address the account was made with. Whether the
+    address has an account is not told (the same page follows either way)."""
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    extra_email_context = {"site_name": settings.SITE_NAME}
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    def get_context_data(self, **kwargs):
+        # Without a mail server set up (NANOWEB_EMAIL_HOST), Django's console backend prints the mail in the
+        # window where NanoWeb runs: say so, or a person on their own machine waits for a mail that never comes.
+        printed = settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+        return super().get_context_data(mail_is_printed=printed, **kwargs)

@@ -77,7 +77,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--data", type=Path, default=REPO / "tests" / "data" / "clothing")
+    parser.add_argument("--data", type=Path, default=REPO / "tests" / "data" / "engine" / "clothing",
+                        help="folder of <class>/<photos> (default: the clothing photos in the repository)")
     parser.add_argument("--classes", type=int, default=2)
     parser.add_argument("--train-per-class", type=int, default=10)
     parser.add_argument("--json", action="store_true")

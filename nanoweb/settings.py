@@ -19,10 +19,15 @@ from nanoweb.env import envbool, envchoices, envint, envlist, envrate, envstr, e
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DATA_DIR = Path(envstr("NANOWEB_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-except OSError as exc:
-    raise ImproperlyConfigured(f"NANOWEB_DATA_DIR={DATA_DIR} cannot be created: {exc.strerror}") from None
+# Commands that only use what `make run` made (manage.py names them) set this: where the data folder or its
+# parts do not exist they create nothing, and say what is wrong (nanoweb/datafolder.py) instead of leaving an
+# empty ./var behind.
+DATA_DIR_MUST_EXIST = os.environ.get("NANOWEB_DATA_DIR_MUST_EXIST") == "1"
+if not DATA_DIR_MUST_EXIST:
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(f"NANOWEB_DATA_DIR={DATA_DIR} cannot be created: {exc.strerror}") from None
 
 MEDIA_ROOT = DATA_DIR / "media"
 ARTIFACTS_DIR = DATA_DIR / "models"
@@ -37,6 +42,8 @@ def _secret_key() -> str:
             raise ImproperlyConfigured("NANOWEB_SECRET_KEY must be at least 50 characters long")
         return key
     path = DATA_DIR / "secret_key"
+    if not path.exists() and DATA_DIR_MUST_EXIST:
+        return secrets.token_urlsafe(64)  # for this command only, which signs nothing that outlives it
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -146,6 +153,22 @@ LOGOUT_REDIRECT_URL = "landing"
 LOGIN_FAILURE_LIMIT = envint("NANOWEB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = envint("NANOWEB_LOGIN_FAILURE_WINDOW", 900, minimum=1)
 
+# Mail (only password-reset links): printed on the console of the process that sends it, unless a mail server
+# is named; then sent through it by SMTP.
+EMAIL_HOST = envstr("NANOWEB_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_USE_SSL = envbool("NANOWEB_EMAIL_USE_SSL", False)  # port 465; otherwise STARTTLS on 587
+EMAIL_USE_TLS = envbool("NANOWEB_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("NANOWEB_EMAIL_USE_TLS and NANOWEB_EMAIL_USE_SSL cannot both be on; choose one")
+EMAIL_PORT = envint("NANOWEB_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = envstr("NANOWEB_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = envstr("NANOWEB_EMAIL_PASSWORD", "")
+EMAIL_TIMEOUT = envint("NANOWEB_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("NANOWEB_DEFAULT_FROM_EMAIL", "NanoWeb <nanoweb@localhost>")
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -153,7 +176,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
+if not DATA_DIR_MUST_EXIST:
+    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at every start when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 
@@ -199,7 +223,7 @@ if not CELERY_BROKER_URL.startswith(("filesystem://", "redis://", "rediss://", "
         f"got {CELERY_BROKER_URL.split('://', 1)[0]!r}"
     )
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "control"):
+    for _folder in ("queue", "control") if not DATA_DIR_MUST_EXIST else ():
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -258,6 +282,8 @@ CACHES = {
     # starts several), so log-in and API limits hold across them.
     else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": DATA_DIR / "django-cache"}
 }
+if not CACHE_URL and DATA_DIR_MUST_EXIST and not (DATA_DIR / "django-cache").is_dir():
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}  # it would make the folder
 # Reverse proxies in front of NanoWeb that each append the client's address to X-Forwarded-For. With 0 the
 # connection's own address is the client's and X-Forwarded-For, which anyone can send, is ignored; otherwise
 # the address that many entries from the end is. Rate limits and log-in throttling count per that address.

@@ -18,13 +18,10 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-import scraper.formats  # noqa: F401 - registers HEIC with Pillow
 from nanoweb.errors import UnsupportedMedia
+from scraper.formats import READABLE_FORMATS, READABLE_NAMES  # importing it registers HEIC with Pillow
 
 # Pillow's own bomb check only warns below twice its limit; ours runs first and is lower.
-# TIFF: what microscopes, scanners and lab cameras write (often 16-bit grey, scaled down by _to_rgb).
-READABLE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF", "HEIF")
-READABLE_NAMES = "JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF and HEIC"
 JPEG_QUALITY = 90
 _SRGB = ImageCms.createProfile("sRGB")
 

@@ -4,7 +4,10 @@ every path parameter of the site from it and read every page it makes appear."""
 
 from __future__ import annotations
 
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from accounts.services import api_key_create
 from classifiers.models import Classifier, ModelVersion, SearchJob, TrainingRun
@@ -52,4 +55,6 @@ def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_nam
     job = SearchJob.objects.create(label=first, query=first.name, requested=10, status="running")
     key, _ = api_key_create(user=owner, name=f"{name} key")
     return {"classifier_id": classifier.id, "label_id": first.id, "example_id": flagged.id, "image_id": flagged.id,
-            "job_id": job.id, "run_id": run.id, "key_id": key.id, "number": older.number, "fmt": "csv"}
+            "job_id": job.id, "run_id": run.id, "key_id": key.id, "number": older.number, "fmt": "csv",
+            # A real password-reset link of the owner's, as the mail carries it.
+            "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)), "token": default_token_generator.make_token(owner)}

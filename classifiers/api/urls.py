@@ -17,7 +17,9 @@ LABEL = CLASSIFIER + "labels/<uuid:label_id>/"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(custom_settings={"DESCRIPTION": DESCRIPTION}), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI with a way back to the site on top (templates/api/docs.html).
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", template_name="api/docs.html"),
+         name="api-docs"),
     path("v1/auth/keys/", keys.KeyListCreate.as_view(), name="api-keys"),
     path("v1/auth/keys/<uuid:key_id>/", keys.KeyRevoke.as_view(), name="api-key"),
     path("v1/classifiers/", catalog.ClassifierListCreate.as_view(), name="api-classifiers"),

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-import scraper.formats  # noqa: F401 - registers HEIC with Pillow
 from classifiers.ml.backbones import Preprocessing
+from scraper.formats import READABLE_NAMES  # importing it registers HEIC with Pillow
 
 # Pictures larger than this are refused before decoding: a 40 kB PNG can expand to gigabytes.
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -56,7 +56,7 @@ def open_rgb(source: bytes | str | Path, *, min_side: int = 0, max_pixels: int =
             image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnidentifiedImageError:
         raise ImageError(
-            "This file is not a picture in a format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC)."
+            f"This file is not a picture in a format we can read ({READABLE_NAMES})."
         ) from None
     except Image.DecompressionBombError:
         raise ImageTooLarge(_too_large_message(None, max_pixels)) from None

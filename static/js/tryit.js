@@ -75,6 +75,9 @@
     var body = new FormData();
     body.append("csrfmiddlewaretoken", form.querySelector('[name="csrfmiddlewaretoken"]').value);
     body.append("image", file, file.name);
+    // Forget the choice once read: choosing the same file again is then a change, and it runs again.
+    var input = form.querySelector('input[type="file"]');
+    if (input) input.value = "";
     showPreview(URL.createObjectURL(file));
     send(form, body);
   }

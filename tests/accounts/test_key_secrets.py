@@ -36,8 +36,8 @@ def everything_in_the_database() -> str:
 
 
 def key_made_on_the_page(browser: Client, classifier, name: str) -> str:
-    """The secret as the API page shows it, once, right after "Make a key"."""
-    html = browser.post(reverse("api_key_new", args=[classifier.id]), {"name": name}).content.decode()
+    """The secret as the API page shows it, once, right after "Make a key" (and its redirect)."""
+    html = browser.post(reverse("api_key_new", args=[classifier.id]), {"name": name}, follow=True).content.decode()
     return re.search(r"data-secret>([^<]+)<", html)[1]
 
 

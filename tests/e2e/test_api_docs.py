@@ -45,3 +45,28 @@ def test_the_docs_page_lists_every_operation_and_tries_them_with_an_api_key(page
     assert Classifier.objects.get(owner=user).name == "From the docs"
 
     assert hosts == {urlsplit(live_server.url).netloc}, "the docs page fetched from somewhere else"
+
+
+def test_the_docs_page_has_a_way_back_to_nanoweb_at_phone_width(page, live_server):
+    from playwright.sync_api import expect
+
+    user = get_user_model().objects.create_user("ada", "ada@example.org", "correct-horse-battery-9")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/api/docs/")
+    page.wait_for_selector(".opblock")
+    back = page.get_by_role("link", name="← Back to NanoWeb")
+    expect(back).to_be_visible()
+    box = back.bounding_box()
+    assert box["x"] + box["width"] <= 390
+    back.click()
+    expect(page.get_by_role("heading", name="Build an image classifier from a few photos a class.")).to_be_visible()
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    page.goto("/api/docs/")
+    page.get_by_role("link", name="← Back to NanoWeb").click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")

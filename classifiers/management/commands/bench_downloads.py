@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from PIL import Image, ImageDraw
 
+from classifiers.models import Classifier
+from nanoweb.datafolder import database_ready
 from scraper.downloader import download_images
 
 
@@ -67,6 +69,8 @@ class Command(BaseCommand):
         parser.add_argument("--save", action="store_true", help="store them through examples_import_urls too")
 
     def handle(self, *args, count: int, delay_ms: int, save: bool, **options) -> None:
+        if save:  # it stores them in the app's tables: say so at once when there are none yet
+            database_ready(table=Classifier._meta.db_table)
         settings.ALLOW_PRIVATE_URLS = True  # the stand-in is on loopback; this process only
         pictures = [make_picture(seed) for seed in range(count)]
         server = serve(pictures, delay_ms / 1000)

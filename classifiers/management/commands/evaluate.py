@@ -50,7 +50,7 @@ class Command(BaseCommand):
             "--recipe",
             choices=("nanoweb", "reference"),
             default="nanoweb",
-            help="reference: DESIGN.md's baseline (centre crop only, logistic C=10) on the same splits",
+            help="reference: the baseline recipe (centre crop only, logistic C=10) on the same splits",
         )
         parser.add_argument("--json", action="store_true", dest="as_json", help="end with one JSON line")
 

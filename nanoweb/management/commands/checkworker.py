@@ -6,9 +6,12 @@ Operators run it to learn whether a worker is consuming the queue (`manage.py ch
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from nanoweb.datafolder import database_ready
 from nanoweb.models import WorkerPing
 from nanoweb.services import worker_ping_create
 
@@ -20,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer")
 
     def handle(self, *args, timeout: float, **options) -> None:
+        database_ready(table=WorkerPing._meta.db_table)
+        queue = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in")
+        if settings.CELERY_BROKER_URL.startswith("filesystem://") and not Path(queue).is_dir():
+            raise CommandError(
+                f"This data folder ({settings.DATA_DIR}) has no task queue ({queue}): run `make run` once, or set "
+                "NANOWEB_DATA_DIR (or CELERY_BROKER_URL) to what the app uses."
+            )
         started = time.monotonic()
         ping = worker_ping_create()
         self.stdout.write(f"Queued ping {ping.id}")

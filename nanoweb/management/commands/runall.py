@@ -7,6 +7,7 @@ sees a site whose jobs silently never run.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +17,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from nanoweb.env import envint, envstr
+
+# Celery warns at length, at every worker start, when it runs as root (the superuser), as it does in many
+# containers and on small servers. NanoWeb's worker only takes JSON tasks (never pickle, which is why Celery
+# refuses root outright otherwise), so `make run` says once what it means and keeps the warning out of the log.
+ROOT_NOTE = (
+    "NanoWeb runs as root (the superuser) here: it works, but a program with a flaw could then harm the whole "
+    "machine, so a normal user account is safer."
+)
+QUIET_ROOT_WARNING = "ignore:You're running the worker with superuser privileges"
+
+
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and (os.geteuid() == 0 or os.getuid() == 0)
+
+
+def _joined(existing: str | None, entry: str) -> str:
+    return f"{existing},{entry}" if existing else entry
 
 
 class Command(BaseCommand):
@@ -36,7 +54,11 @@ class Command(BaseCommand):
             sys.executable, "-m", "celery", "-A", "nanoweb", "worker", "--loglevel", "INFO",
             "--concurrency", str(settings.CELERY_WORKER_CONCURRENCY),
         ]
-        processes = {"web": subprocess.Popen(web), "worker": subprocess.Popen(worker)}
+        worker_env = None
+        if running_as_root():
+            self.stdout.write(ROOT_NOTE)
+            worker_env = {**os.environ, "PYTHONWARNINGS": _joined(os.environ.get("PYTHONWARNINGS"), QUIET_ROOT_WARNING)}
+        processes = {"web": subprocess.Popen(web), "worker": subprocess.Popen(worker, env=worker_env)}
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"NanoWeb is starting at http://{shown_host}:{port}/  (Ctrl-C stops it)"))
         self.stdout.write(f"Data folder: {settings.DATA_DIR}")

@@ -131,7 +131,8 @@ def test_a_class_named_like_another_is_refused_in_words_whatever_the_case_and_sp
 # --- Predict ------------------------------------------------------------------------------------------
 
 
-NOT_READABLE = "This file is not a picture in a format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC)."
+NOT_READABLE = ("This file is not a picture in a format we can read "
+                "(JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF and HEIC).")
 # What predict says about each bad file (how it begins): the engine reads pictures itself, in its own words.
 PREDICT_REFUSALS = {
     "zero bytes": (415, "The file is empty (0 bytes)."),
