@@ -6,21 +6,21 @@ import csv
 import io
 import json
 
-from classifiers.models import Classifier, Example
+from classifiers.models import Classifier, Photo
 
 FIELDS = ["class", "provider", "source_url", "page_url", "title", "author", "license", "license_url", "fetched_at",
           "original_name", "id"]
 
 
 def attribution_rows(*, classifier: Classifier) -> list[dict]:
-    examples = (Example.objects.filter(label__classifier=classifier).select_related("label")
+    photos = (Photo.objects.filter(label__classifier=classifier).select_related("label")
                 .order_by("label__created_at", "label__name", "created_at"))
     return [{
         "class": e.label.name, "provider": e.provider, "source_url": e.source_url, "page_url": e.page_url,
         "title": e.title, "author": e.author, "license": e.license, "license_url": e.license_url,
         "fetched_at": e.fetched_at.isoformat() if e.fetched_at else "", "original_name": e.original_name,
         "id": str(e.id),
-    } for e in examples]
+    } for e in photos]
 
 
 def attribution_csv(*, classifier: Classifier) -> str:

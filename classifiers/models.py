@@ -1,4 +1,4 @@
-"""Classifiers, their labels (classes), example photos, web searches, training runs and trained model versions."""
+"""Classifiers, their labels (classes), photos, web searches, training runs and trained model versions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 
-def example_upload_path(instance: Example, filename: str) -> str:
+def photo_upload_path(instance: Photo, filename: str) -> str:
     # One folder per classifier keeps a classifier's photos together for export and deletion.
     return f"examples/{instance.label.classifier_id}/{instance.id}.jpg"
 
@@ -109,7 +109,7 @@ class SearchJob(Job):
         ]
 
 
-class Example(models.Model):
+class Photo(models.Model):
     """One training photo of a label, normalised to an RGB JPEG, with where it came from."""
 
     class Review(models.TextChoices):
@@ -117,8 +117,8 @@ class Example(models.Model):
         KEPT = "kept", "kept"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="examples")
-    image = models.FileField(upload_to=example_upload_path, max_length=300)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=photo_upload_path, max_length=300)
     sha256 = models.CharField(max_length=64, db_index=True)
     phash = models.CharField(max_length=16, blank=True, db_index=True)
     width = models.PositiveIntegerField()
@@ -134,7 +134,7 @@ class Example(models.Model):
     author = models.CharField(max_length=300, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
     search_job = models.ForeignKey(
-        "SearchJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="examples"
+        "SearchJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="photos"
     )
     # {"outlier": "far from the other photos of this class", ...}; keys: duplicate, in_other_class,
     # outlier, misclassified.
@@ -148,17 +148,19 @@ class Example(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Photos were called examples in code once; the table kept that name (no rows were copied).
+        db_table = "classifiers_example"
         ordering = ["created_at"]
         indexes = [models.Index(fields=["label", "created_at"])]
 
 
-class ExampleFeature(models.Model):
-    """Frozen-backbone features of one example, computed once per backbone and reused by every run.
+class PhotoFeature(models.Model):
+    """Frozen-backbone features of one photo, computed once per backbone and reused by every run.
 
     `vectors` holds float32 rows, one per view (the photo, its mirror, crops), `views` x `dim`.
     """
 
-    example = models.ForeignKey(Example, on_delete=models.CASCADE, related_name="features")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="features", db_column="example_id")
     backbone = models.CharField(max_length=40)
     views = models.PositiveSmallIntegerField()
     dim = models.PositiveIntegerField()
@@ -166,7 +168,8 @@ class ExampleFeature(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["example", "backbone"], name="one_feature_per_backbone")]
+        db_table = "classifiers_examplefeature"
+        constraints = [models.UniqueConstraint(fields=["photo", "backbone"], name="one_feature_per_backbone")]
 
 
 class TrainingRun(Job):

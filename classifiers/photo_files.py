@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
-from classifiers.models import Example
+from classifiers.models import Photo
 
 
-def photo_file_response(example: Example) -> FileResponse:
+def photo_file_response(photo: Photo) -> FileResponse:
     try:
-        handle = example.image.open("rb")
+        handle = photo.image.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404("This photo's file is missing.") from None
     response = FileResponse(handle, content_type="image/jpeg")
-    response["Content-Disposition"] = f'inline; filename="{example.id}.jpg"'
+    response["Content-Disposition"] = f'inline; filename="{photo.id}.jpg"'
     response["X-Content-Type-Options"] = "nosniff"
     # Photos never change under an id; private keeps shared caches from storing someone's photos.
     response["Cache-Control"] = "private, max-age=86400"

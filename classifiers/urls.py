@@ -33,5 +33,5 @@ urlpatterns = [
     path(C + "api/keys/<uuid:key_id>/revoke/", keys.api_key_remove, name="api_key_revoke"),
     path(C + "download/", files.model_download, name="model_download"),
     path(C + "credits.<str:fmt>", files.attribution_download, name="attribution_download"),
-    path("images/<uuid:example_id>/", files.example_image, name="example_image"),
+    path("images/<uuid:photo_id>/", files.photo_image, name="photo_image"),
 ]

@@ -27,7 +27,7 @@ def warm_up_training(backbone: str) -> float:
     started = time.perf_counter()
     import torch  # the point of this function: loaded here, before a training needs it
 
-    from classifiers.features import extractor_for
+    from classifiers.feature_cache import extractor_for
 
     torch.optim.LBFGS([torch.zeros(1, requires_grad=True)])
     extractor_for(backbone)

@@ -12,11 +12,11 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.services import api_key_create
 from classifiers.models import Classifier, ModelVersion, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from tests.fakes.images import photo
 
 
-def metrics_naming(first: str, second: str, *, wrong_example_id: str) -> dict:
+def metrics_naming(first: str, second: str, *, wrong_photo_id: str) -> dict:
     """Metrics in the shape the training engine records, naming the two classes everywhere it can."""
     return {
         "accuracy": 0.75,
@@ -27,7 +27,7 @@ def metrics_naming(first: str, second: str, *, wrong_example_id: str) -> dict:
         "learning_curve": {"points": [{"fraction": 0.5, "n": 2, "accuracy": 0.5},
                                       {"fraction": 1.0, "n": 4, "accuracy": 0.75}],
                            "recommendation": "Accuracy is still rising: more photos will help."},
-        "misclassified": [{"example_id": wrong_example_id, "label": first, "predicted": second, "confidence": 0.6}],
+        "misclassified": [{"example_id": wrong_photo_id, "label": first, "predicted": second, "confidence": 0.6}],
     }
 
 
@@ -36,14 +36,14 @@ def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_nam
     classifier = classifier_create(owner=owner, name=name, label_names=list(label_names))
     first = classifier.labels.get(name=label_names[0])
     second = classifier.labels.get(name=label_names[1])
-    examples = examples_add_uploads(label=first, files=[
+    photos = photos_add_uploads(label=first, files=[
         SimpleUploadedFile(photo_name, photo(0)), SimpleUploadedFile(f"2-{photo_name}", photo(1))]).added
-    examples += examples_add_uploads(label=second, files=[
+    photos += photos_add_uploads(label=second, files=[
         SimpleUploadedFile(photo_name, photo(2)), SimpleUploadedFile(f"2-{photo_name}", photo(3))]).added
-    flagged = examples[0]
+    flagged = photos[0]
     flagged.flags = {"outlier": f"far from the other photos of “{first.name}”"}
     flagged.save(update_fields=["flags"])
-    metrics = metrics_naming(first.name, second.name, wrong_example_id=str(flagged.id))
+    metrics = metrics_naming(first.name, second.name, wrong_photo_id=str(flagged.id))
     labels = [{"id": str(label.id), "name": label.name} for label in (first, second)]
     older = ModelVersion.objects.create(classifier=classifier, number=1, artifact="none", backbone="b",
                                         labels=labels, metrics={**metrics, "accuracy": 0.5})

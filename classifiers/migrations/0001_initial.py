@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             name='Example',
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('image', models.FileField(max_length=300, upload_to=classifiers.models.example_upload_path)),
+                ('image', models.FileField(max_length=300, upload_to=classifiers.models.photo_upload_path)),
                 ('sha256', models.CharField(db_index=True, max_length=64)),
                 ('phash', models.CharField(blank=True, db_index=True, max_length=16)),
                 ('width', models.PositiveIntegerField()),

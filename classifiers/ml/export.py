@@ -50,7 +50,7 @@ class ExportedClassifier(nn.Module):
 def export_onnx(backbone: str, model: TrainedModel) -> bytes:
     size = backbone_spec(backbone).preprocessing.image_size
     module = ExportedClassifier(backbone, model).eval()
-    example = torch.zeros(1, 2, size, size, 3, dtype=torch.uint8)
+    photo = torch.zeros(1, 2, size, size, 3, dtype=torch.uint8)
     import io
     import warnings
 
@@ -59,7 +59,7 @@ def export_onnx(backbone: str, model: TrainedModel) -> bytes:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             module,
-            (example,),
+            (photo,),
             buffer,
             dynamo=False,
             input_names=["pictures"],

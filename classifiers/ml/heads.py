@@ -6,7 +6,7 @@ problem, so choosing a head by cross-validation costs about as much as fitting o
 
 Regularisation follows scikit-learn's convention so the numbers mean the familiar thing:
     minimise  C * sum_i w_i * loss_i  +  1/2 * ||weights||^2      (biases are not penalised)
-with w_i the "balanced" class weight of example i (n / (classes * n_class)), so a class with few photos
+with w_i the "balanced" class weight of photo i (n / (classes * n_class)), so a class with few photos
 counts as much as a class with many.
 
 Only fitting needs PyTorch and imports it where it fits; a trained Head answers with numpy alone, so web
@@ -83,7 +83,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def balanced_weights(y: np.ndarray, mask: np.ndarray, n_classes: int) -> np.ndarray:
-    """Per-example weights [tasks, n]: zero outside a task's training rows, balanced by class inside."""
+    """Per-photo weights [tasks, n]: zero outside a task's training rows, balanced by class inside."""
     onehot = np.eye(n_classes, dtype=np.float64)[y]  # [n, k]
     counts = mask.astype(np.float64) @ onehot  # [tasks, k]
     present = (counts > 0).sum(axis=1, keepdims=True)

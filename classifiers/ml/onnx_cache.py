@@ -18,7 +18,7 @@ from classifiers.ml.backbones import backbone_spec, weights_fingerprint
 OPSET = 17
 
 
-def onnx_bytes(module, example, *, input_name: str, output_name: str) -> bytes:
+def onnx_bytes(module, photo, *, input_name: str, output_name: str) -> bytes:
     """Export a torch module with a variable batch size. The TorchScript exporter is used: it needs no extra
     packages and gives a graph ONNX Runtime fuses well (measured 5x PyTorch eager on 2 cores)."""
     import torch  # only to export: a process that finds the file cached never loads PyTorch
@@ -28,7 +28,7 @@ def onnx_bytes(module, example, *, input_name: str, output_name: str) -> bytes:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             module.eval(),
-            (example,),
+            (photo,),
             buffer,
             dynamo=False,
             input_names=[input_name],

@@ -34,7 +34,7 @@ def labels_with_counts(classifier: Classifier | None = None) -> QuerySet[Label]:
     labels = Label.objects.all() if classifier is None else classifier.labels.all()
     # Explicit order: Django drops Meta.ordering from queries with GROUP BY.
     return (
-        labels.annotate(photo_count=Count("examples"), flagged_count=Count("examples", filter=~Q(examples__flags={})))
+        labels.annotate(photo_count=Count("photos"), flagged_count=Count("photos", filter=~Q(photos__flags={})))
         .order_by("created_at", "name")
     )
 

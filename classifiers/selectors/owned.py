@@ -14,7 +14,7 @@ from uuid import UUID
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
 
-from classifiers.models import Classifier, Example, Label, ModelVersion, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, TrainingRun
 from nanoweb.errors import NotFound
 
 
@@ -40,14 +40,14 @@ def owned_label(user: AbstractBaseUser, classifier_id: UUID, label_id: UUID) -> 
     return label
 
 
-def owned_example(user: AbstractBaseUser, example_id: UUID, *, label: Label | None = None) -> Example:
-    examples = Example.objects.filter(id=example_id, label__classifier__owner=user)
+def owned_photo(user: AbstractBaseUser, photo_id: UUID, *, label: Label | None = None) -> Photo:
+    photos = Photo.objects.filter(id=photo_id, label__classifier__owner=user)
     if label is not None:
-        examples = examples.filter(label=label)
-    example = examples.select_related("label").first()
-    if example is None:
-        raise NotYours(f"You have no image with id {example_id}" + (f" in class {label.id}." if label else "."))
-    return example
+        photos = photos.filter(label=label)
+    photo = photos.select_related("label").first()
+    if photo is None:
+        raise NotYours(f"You have no image with id {photo_id}" + (f" in class {label.id}." if label else "."))
+    return photo
 
 
 def owned_run(user: AbstractBaseUser, classifier_id: UUID, run_id: UUID) -> TrainingRun:
@@ -89,10 +89,10 @@ def _uuids(ids: Iterable[object]) -> list[UUID]:
     return valid
 
 
-def owned_examples(classifier: Classifier, ids: Iterable[object]) -> list[Example]:
+def owned_photos(classifier: Classifier, ids: Iterable[object]) -> list[Photo]:
     """The photos among `ids` that belong to `classifier` (already the user's); ids that are not UUIDs or
     not its own are left out, so a selection from a form never fails as a whole."""
-    return list(Example.objects.filter(id__in=_uuids(ids), label__classifier=classifier).select_related("label"))
+    return list(Photo.objects.filter(id__in=_uuids(ids), label__classifier=classifier).select_related("label"))
 
 
 def classifier_label(classifier: Classifier, label_id: object) -> Label | None:

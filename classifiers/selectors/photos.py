@@ -8,31 +8,31 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from classifiers.models import Example, Label
+from classifiers.models import Label, Photo
 from classifiers.selectors.review import by_doubt
 
 
-def label_photos_newest(label: Label, *, limit: int | None = None) -> list[Example]:
+def label_photos_newest(label: Label, *, limit: int | None = None) -> list[Photo]:
     """The class's photos, newest first, at most `limit` of them (all without one)."""
-    newest = label.examples.select_related("label").order_by("-created_at")
+    newest = label.photos.select_related("label").order_by("-created_at")
     return list(newest if limit is None else newest[:limit])
 
 
-def label_photos(label: Label, *, awaiting_review: bool = False, flagged: bool = False) -> QuerySet[Example] | list:
+def label_photos(label: Label, *, awaiting_review: bool = False, flagged: bool = False) -> QuerySet[Photo] | list:
     """The class's photos oldest first; only those waiting for review, or only the flagged ones (then
     biggest doubts first), when asked."""
-    examples = label.examples.order_by("created_at", "id")
+    photos = label.photos.order_by("created_at", "id")
     if awaiting_review:
-        examples = examples.filter(awaiting_review=True)
+        photos = photos.filter(awaiting_review=True)
     if flagged:
-        return by_doubt(examples.exclude(flags={}))
-    return examples
+        return by_doubt(photos.exclude(flags={}))
+    return photos
 
 
-def photos_in_order(ids: Iterable[UUID]) -> list[Example]:
+def photos_in_order(ids: Iterable[UUID]) -> list[Photo]:
     """The photos among `ids` that still exist, oldest first, with their class."""
-    return list(Example.objects.filter(id__in=list(ids)).select_related("label").order_by("created_at", "id"))
+    return list(Photo.objects.filter(id__in=list(ids)).select_related("label").order_by("created_at", "id"))
 
 
 def photo_count(label: Label) -> int:
-    return label.examples.count()
+    return label.photos.count()

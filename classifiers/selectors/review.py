@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from classifiers.models import Classifier, Example
+from classifiers.models import Classifier, Photo
 
 DUPLICATE, IN_OTHER_CLASS, OUTLIER, MISCLASSIFIED = "duplicate", "in_other_class", "outlier", "misclassified"
 KINDS = (IN_OTHER_CLASS, DUPLICATE, MISCLASSIFIED, OUTLIER)
@@ -17,23 +17,20 @@ KINDS = (IN_OTHER_CLASS, DUPLICATE, MISCLASSIFIED, OUTLIER)
 DEFAULT_SCORES = {IN_OTHER_CLASS: 1.0, DUPLICATE: 0.9, MISCLASSIFIED: 0.6, OUTLIER: 0.5}
 
 
-def doubt(example: Example) -> float:
+def doubt(photo: Photo) -> float:
     """The strongest doubt among the photo's flags, 0 when it has none."""
-    scores = example.flag_scores or {}
-    return max((float(scores.get(kind, DEFAULT_SCORES.get(kind, 0.5))) for kind in example.flags or {}), default=0.0)
+    scores = photo.flag_scores or {}
+    return max((float(scores.get(kind, DEFAULT_SCORES.get(kind, 0.5))) for kind in photo.flags or {}), default=0.0)
 
 
-def by_doubt(examples) -> list[Example]:
+def by_doubt(photos) -> list[Photo]:
     """Biggest doubts first; equal doubts oldest first, so the order is stable between two reads."""
-    return sorted(examples, key=lambda e: (-doubt(e), e.created_at, str(e.id)))
+    return sorted(photos, key=lambda e: (-doubt(e), e.created_at, str(e.id)))
 
 
-def examples_to_review(*, classifier: Classifier, kind: str | None = None) -> list[Example]:
+def photos_to_review(*, classifier: Classifier, kind: str | None = None) -> list[Photo]:
     """The photos a person should look at, biggest doubts first: flagged ones by the strength of their
     strongest flag, then the ones waiting for review without a flag, oldest first."""
-    examples = Example.objects.filter(label__classifier=classifier).select_related("label")
-    if kind:
-        examples = examples.filter(flags__has_key=kind)
-    else:
-        examples = examples.exclude(Q(flags={}) & Q(awaiting_review=False))
-    return by_doubt(examples)
+    photos = Photo.objects.filter(label__classifier=classifier).select_related("label")
+    photos = photos.filter(flags__has_key=kind) if kind else photos.exclude(Q(flags={}) & Q(awaiting_review=False))
+    return by_doubt(photos)

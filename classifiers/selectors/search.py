@@ -25,13 +25,13 @@ FIELDS = ("asked", "found", "downloaded", "duplicates", "rejected", "usable", "f
 
 def search_jobs_with_yield(jobs: QuerySet[SearchJob]) -> QuerySet[SearchJob]:
     """The jobs with what search_job_yield needs, counted in the same query."""
-    here = Q(examples__label_id=F("label_id"))
-    flagged = here & ~Q(examples__flags={})
+    here = Q(photos__label_id=F("label_id"))
+    flagged = here & ~Q(photos__flags={})
     return jobs.annotate(
-        photos_here=Count("examples", filter=here),
-        photos_flagged=Count("examples", filter=flagged),
-        photos_waiting=Count("examples", filter=here & Q(examples__flags={}, examples__awaiting_review=True)),
-        photos_moved=Count("examples", filter=~here),
+        photos_here=Count("photos", filter=here),
+        photos_flagged=Count("photos", filter=flagged),
+        photos_waiting=Count("photos", filter=here & Q(photos__flags={}, photos__awaiting_review=True)),
+        photos_moved=Count("photos", filter=~here),
     )
 
 
@@ -55,7 +55,7 @@ def label_search_jobs(label: Label) -> QuerySet[SearchJob]:
 def search_jobs_by_label(classifier: Classifier) -> dict:
     """label id → its searches, newest first, each with `kept`: its photos still in the classifier."""
     by_label: dict = {}
-    for job in (SearchJob.objects.filter(label__classifier=classifier).annotate(kept=Count("examples"))
+    for job in (SearchJob.objects.filter(label__classifier=classifier).annotate(kept=Count("photos"))
                 .order_by("-created_at")):
         by_label.setdefault(job.label_id, []).append(job)
     return by_label
@@ -150,7 +150,7 @@ def search_job_summary(job: SearchJob) -> dict:
         text = (f"Searching for “{job.query}”: found {found}, saved {saved} of {target}"
                 f"{refused_in_words(duplicates, rejected)}")
     else:
-        kept = job.kept if hasattr(job, "kept") else job.examples.count()
+        kept = job.kept if hasattr(job, "kept") else job.photos.count()
         verb = {"cancelled": "Cancelled", "failed": "Stopped"}.get(job.status, "Done")
         words = yield_in_words(asked=target, found=found, saved=saved, duplicates=duplicates, rejected=rejected,
                                outcome=f"{kept} kept")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from classifiers.advice import Suggestion, more_photos_suggestions
-from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
 
 # The engine's stage names, said for someone who has not read how it works.
 STAGE_WORDS = {
@@ -44,8 +44,8 @@ def misclassified_photos(classifier: Classifier, metrics: dict) -> list[dict]:
     """The photos the evaluation got wrong that still exist, with what they were taken for."""
     items = metrics.get("misclassified") or []
     ids = [item.get("example_id") for item in items if item.get("example_id")]
-    existing = {str(e.id): e for e in Example.objects.filter(id__in=ids, label__classifier=classifier)}
-    return [{**item, "example": existing[str(item["example_id"])]} for item in items
+    existing = {str(e.id): e for e in Photo.objects.filter(id__in=ids, label__classifier=classifier)}
+    return [{**item, "photo": existing[str(item["example_id"])]} for item in items
             if str(item.get("example_id")) in existing]
 
 

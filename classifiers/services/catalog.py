@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from classifiers.models import Classifier, Example, Label
+from classifiers.models import Classifier, Label, Photo
 from nanoweb.errors import Conflict, InvalidInput
 
 MAX_NAME_LENGTH = 100
@@ -58,7 +58,7 @@ def classifier_update(*, classifier: Classifier, name: str | None = None,
 
 
 def classifier_delete(*, classifier: Classifier) -> None:
-    files = [example.image for example in Example.objects.filter(label__classifier=classifier)]
+    files = [photo.image for photo in Photo.objects.filter(label__classifier=classifier)]
     classifier.delete()
     # Files go after the rows, so a failure here leaves orphan files, never rows without files.
     transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
@@ -93,12 +93,12 @@ def label_rename(*, label: Label, name: str) -> Label:
 
 
 def label_delete(*, label: Label) -> None:
-    files = [example.image for example in label.examples.all()]
+    files = [photo.image for photo in label.photos.all()]
     label.delete()
     transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
 
 
-def example_delete(*, example: Example) -> None:
-    image = example.image
-    example.delete()
+def photo_delete(*, photo: Photo) -> None:
+    image = photo.image
+    photo.delete()
     transaction.on_commit(lambda: image.delete(save=False) if image else None)

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from classifiers.models import Example
+from classifiers.models import Photo
 
 
 @dataclass(frozen=True)
 class Match:
-    example_id: str
+    photo_id: str
     label_id: str
     label_name: str
     exact: bool
@@ -30,11 +30,11 @@ def find_matches(*, classifier_id, sha256: str, phash: str) -> list[Match]:
     """Every photo of the classifier equal or near-equal to the given hashes, closest first."""
     limit = settings.NEAR_DUPLICATE_DISTANCE
     matches = []
-    rows = Example.objects.filter(label__classifier_id=classifier_id).values_list(
+    rows = Photo.objects.filter(label__classifier_id=classifier_id).values_list(
         "id", "label_id", "label__name", "sha256", "phash")
-    for example_id, label_id, label_name, other_sha, other_phash in rows.iterator(chunk_size=2000):
+    for photo_id, label_id, label_name, other_sha, other_phash in rows.iterator(chunk_size=2000):
         if other_sha == sha256:
-            matches.append(Match(str(example_id), str(label_id), label_name, True, 0))
+            matches.append(Match(str(photo_id), str(label_id), label_name, True, 0))
         elif phash and other_phash and (distance := hamming(phash, other_phash)) <= limit:
-            matches.append(Match(str(example_id), str(label_id), label_name, False, distance))
+            matches.append(Match(str(photo_id), str(label_id), label_name, False, distance))
     return sorted(matches, key=lambda m: (not m.exact, m.distance))

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from classifiers.models import Label
-from classifiers.services.photos import ImportResult, Provenance, example_add_normalised
+from classifiers.services.photos import ImportResult, Provenance, photo_add_normalised
 from nanoweb.errors import InvalidInput, ServiceError
 from scraper.downloader import download_images
 from scraper.providers import ImageHit
@@ -17,7 +17,7 @@ from scraper.robots import Robots
 from scraper.safehttp import FetchError, check_url
 
 
-def examples_import_urls(*, label: Label, urls: list[str]) -> ImportResult:
+def photos_import_urls(*, label: Label, urls: list[str]) -> ImportResult:
     urls = [u.strip() for u in urls if u and u.strip()]
     if not urls:
         raise InvalidInput("Give at least one picture address.", details={"field": "urls"})
@@ -35,7 +35,7 @@ def examples_import_urls(*, label: Label, urls: list[str]) -> ImportResult:
     return result
 
 
-def examples_import_page(*, label: Label, page_url: str) -> ImportResult:
+def photos_import_page(*, label: Label, page_url: str) -> ImportResult:
     """Fetch the page (robots.txt permitting), then its pictures. Raises ServiceError when the page itself
     cannot be read; each picture that fails is listed in `rejected`."""
     robots = Robots()
@@ -67,7 +67,7 @@ def _download_and_add(label: Label, hits: Iterable[ImageHit], *, provider: str, 
                 page_url=hit.page_url, title=hit.title,
                 license=hit.license, license_url=hit.license_url, author=hit.author, fetched_at=timezone.now(),
             )
-            result.added.append(example_add_normalised(label=label, image=done.image, provenance=provenance))
+            result.added.append(photo_add_normalised(label=label, image=done.image, provenance=provenance))
         except ServiceError as exc:
             result.rejected.append({"url": done.url, "code": exc.code, "reason": exc.message})
 

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from classifiers.models import Classifier, Example, Label, SearchJob
+from classifiers.models import Classifier, Label, Photo, SearchJob
 from classifiers.services.dedup import Match, find_matches
 from nanoweb.errors import Conflict
 from scraper.images import NormalisedImage, normalise_image
@@ -36,7 +36,7 @@ class Provenance:
 
 @dataclass
 class ImportResult:
-    added: list[Example] = field(default_factory=list)
+    added: list[Photo] = field(default_factory=list)
     # {"name" or "url": ..., "code": "too_small", "reason": "This picture is only 16 × 16 pixels; ..."}
     rejected: list[dict] = field(default_factory=list)
 
@@ -49,12 +49,12 @@ class DuplicateImage(Conflict):
         self.duplicate_of = duplicate_of
 
 
-def example_add(*, label: Label, data: bytes, provenance: Provenance) -> Example:
-    return example_add_normalised(label=label, image=normalise_image(data), provenance=provenance)
+def photo_add(*, label: Label, data: bytes, provenance: Provenance) -> Photo:
+    return photo_add_normalised(label=label, image=normalise_image(data), provenance=provenance)
 
 
-def example_add_normalised(*, label: Label, image: NormalisedImage, provenance: Provenance) -> Example:
-    example = Example(label=label, sha256=image.sha256, phash=image.phash, width=image.width, height=image.height,
+def photo_add_normalised(*, label: Label, image: NormalisedImage, provenance: Provenance) -> Photo:
+    photo = Photo(label=label, sha256=image.sha256, phash=image.phash, width=image.width, height=image.height,
                       **_provenance_fields(provenance))
     saved_file = False
     try:
@@ -64,25 +64,25 @@ def example_add_normalised(*, label: Label, image: NormalisedImage, provenance: 
             matches = find_matches(classifier_id=label.classifier_id, sha256=image.sha256, phash=image.phash)
             same_class = [m for m in matches if m.label_id == str(label.id)]
             if same_class:
-                raise DuplicateImage(_duplicate_message(same_class[0]), duplicate_of=same_class[0].example_id)
+                raise DuplicateImage(_duplicate_message(same_class[0]), duplicate_of=same_class[0].photo_id)
             other = [m for m in matches if m.label_id != str(label.id)]
             if other:
                 names = ", ".join(dict.fromkeys(f'"{m.label_name}"' for m in other))
-                example.flags = {IN_OTHER_CLASS: f"the same picture is also in {names}"}
-            example.image.save("photo.jpg", ContentFile(image.jpeg), save=False)
+                photo.flags = {IN_OTHER_CLASS: f"the same picture is also in {names}"}
+            photo.image.save("photo.jpg", ContentFile(image.jpeg), save=False)
             saved_file = True
-            example.save()
+            photo.save()
             _flag_others(other, label_name=label.name)
     except BaseException:
         if saved_file:
-            example.image.delete(save=False)
+            photo.image.delete(save=False)
         raise
-    return example
+    return photo
 
 
 def _flag_others(matches: list[Match], *, label_name: str) -> None:
     for match in matches:
-        other = Example.objects.select_for_update().get(id=match.example_id)
+        other = Photo.objects.select_for_update().get(id=match.photo_id)
         if IN_OTHER_CLASS in (other.dismissed_flags or []):
             continue  # a person kept it after seeing this flag once
         other.flags = {**(other.flags or {}), IN_OTHER_CLASS: f'the same picture is also in "{label_name}"'}
@@ -90,20 +90,20 @@ def _flag_others(matches: list[Match], *, label_name: str) -> None:
 
 
 def _duplicate_message(match: Match) -> str:
-    example = Example.objects.get(id=match.example_id)
-    name = example.original_name or example.title or example.source_url.rsplit("/", 1)[-1]
-    shown = f' ("{name}", added {timezone.localtime(example.created_at):%Y-%m-%d})' if name else ""
+    photo = Photo.objects.get(id=match.photo_id)
+    name = photo.original_name or photo.title or photo.source_url.rsplit("/", 1)[-1]
+    shown = f' ("{name}", added {timezone.localtime(photo.created_at):%Y-%m-%d})' if name else ""
     how = "already" if match.exact else "nearly the same as a picture already"
     return f'This picture is {how} in "{match.label_name}"{shown}.'
 
 
 def _provenance_fields(p: Provenance) -> dict:
     def cut(value: str, name: str) -> str:
-        return (value or "")[: Example._meta.get_field(name).max_length]
+        return (value or "")[: Photo._meta.get_field(name).max_length]
 
     def url(value: str) -> str:
         # A cut URL would point somewhere else; an over-long one is dropped instead.
-        return value if value and len(value) <= Example._meta.get_field("source_url").max_length else ""
+        return value if value and len(value) <= Photo._meta.get_field("source_url").max_length else ""
 
     return {
         "provider": cut(p.provider, "provider"), "original_name": cut(p.original_name, "original_name"),

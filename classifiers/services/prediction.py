@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.text import slugify
 
-from classifiers.features import extractor_for
+from classifiers.feature_cache import extractor_for
 from classifiers.ml import artifacts
 from classifiers.ml.onnx_cache import write_atomically
 from classifiers.ml.predictor import PictureError, Predictor

@@ -17,10 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from classifiers.models import Example, Label, SearchJob, empty_counts
+from classifiers.models import Label, Photo, SearchJob, empty_counts
 from classifiers.services.flags import flags_refresh_quietly
 from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, jobs_orphaned
-from classifiers.services.photos import DuplicateImage, Provenance, example_add_normalised
+from classifiers.services.photos import DuplicateImage, Provenance, photo_add_normalised
 from nanoweb.errors import Conflict, InvalidInput
 from scraper.downloader import Downloaded, download_images, fetch_image
 from scraper.providers import ImageHit, ProviderError, get_provider
@@ -73,7 +73,7 @@ def search_job_find_more(*, label: Label, count: int, query: str | None = None,
         count = int(count)
     except (TypeError, ValueError):
         raise InvalidInput("The number of photos must be a whole number.", details={"field": "count"}) from None
-    have = Example.objects.filter(label=label).count()
+    have = Photo.objects.filter(label=label).count()
     if count < 1 or have + count > settings.SEARCH_MAX_COUNT:
         room = max(settings.SEARCH_MAX_COUNT - have, 0)
         raise InvalidInput(f"Ask for between 1 and {room} more photos: a search fills a class up to "
@@ -122,7 +122,7 @@ class _SearchRun:
         counts.setdefault("providers", {})
         counts["attempts"] = job.attempts  # also in the answer, as it always was
         self.counts = counts
-        self.seen = set(Example.objects.filter(label=self.label).exclude(source_url="")
+        self.seen = set(Photo.objects.filter(label=self.label).exclude(source_url="")
                         .values_list("source_url", flat=True))
         self.cancelled = False
         self.last_flush = 0.0
@@ -202,7 +202,7 @@ class _SearchRun:
             license_url=hit.license_url, author=hit.author, fetched_at=timezone.now(), search_job=self.job,
             awaiting_review=self.job.hold_for_review)
         try:
-            example_add_normalised(label=self.label, image=done.image, provenance=provenance)
+            photo_add_normalised(label=self.label, image=done.image, provenance=provenance)
         except DuplicateImage:
             self.counts["duplicates"] += 1
             return
@@ -217,7 +217,7 @@ class _SearchRun:
 
     # --- bookkeeping ---------------------------------------------------------------------------------
     def photo_count(self) -> int:
-        return Example.objects.filter(label=self.label).count()
+        return Photo.objects.filter(label=self.label).count()
 
     def needed(self) -> int:
         return self.job.requested - self.photo_count()

@@ -20,10 +20,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from classifiers.features import features_for
+from classifiers.feature_cache import features_for
 from classifiers.ml import artifacts
 from classifiers.ml.training import NotEnoughData, check_enough, train
-from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
+from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
 from classifiers.open_licences import is_open_licence
 from classifiers.services.flags import flags_refresh_quietly
 from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, job_send
@@ -49,38 +49,38 @@ def _labels(classifier: Classifier) -> list[Label]:
     return list(classifier.labels.order_by("created_at", "name"))
 
 
-def _training_examples(classifier: Classifier) -> tuple[list[Example], dict]:
-    """The examples a run uses, and what was left out and why (open-licence filter)."""
-    photos = Example.objects.filter(label__classifier=classifier)
+def _training_photos(classifier: Classifier) -> tuple[list[Photo], dict]:
+    """The photos a run uses, and what was left out and why (open-licence filter)."""
+    in_classifier = Photo.objects.filter(label__classifier=classifier)
     # Photos a "find more" search brought in are trained on only once a person keeps them.
-    examples = list(photos.filter(awaiting_review=False).select_related("label").order_by("created_at"))
+    photos = list(in_classifier.filter(awaiting_review=False).select_related("label").order_by("created_at"))
     excluded: dict = {"count": 0, "reasons": {}}
-    waiting = photos.filter(awaiting_review=True).count()
+    waiting = in_classifier.filter(awaiting_review=True).count()
     if waiting:
         excluded["awaiting_review"] = waiting
     if classifier.open_licenses_only:
         kept = []
-        for example in examples:
+        for photo in photos:
             reason = (
                 None
-                if is_open_licence(example.license)
+                if is_open_licence(photo.license)
                 else (
-                    "no licence recorded" if not example.license.strip() else f"licence {example.license!r} is not open"
+                    "no licence recorded" if not photo.license.strip() else f"licence {photo.license!r} is not open"
                 )
             )
             if reason:
                 excluded["count"] += 1
                 excluded["reasons"][reason] = excluded["reasons"].get(reason, 0) + 1
             else:
-                kept.append(example)
-        examples = kept
+                kept.append(photo)
+        photos = kept
         excluded["rule"] = "only photos under public domain, CC0, CC BY or CC BY-SA (open licences only is on)"
-    return examples, excluded
+    return photos, excluded
 
 
-def _check_trainable(labels: list[Label], examples: list[Example], excluded: dict) -> None:
+def _check_trainable(labels: list[Label], photos: list[Photo], excluded: dict) -> None:
     index = {label.id: i for i, label in enumerate(labels)}
-    y = np.array([index[e.label_id] for e in examples], dtype=np.int64)
+    y = np.array([index[e.label_id] for e in photos], dtype=np.int64)
     try:
         check_enough(y, [label.name for label in labels])
     except NotEnoughData as exc:
@@ -101,8 +101,8 @@ def _check_trainable(labels: list[Label], examples: list[Example], excluded: dic
 def training_run_create(*, classifier: Classifier) -> TrainingRun:
     """Queue a training run after checking there is enough to train on; the task is sent on commit."""
     labels = _labels(classifier)
-    examples, excluded = _training_examples(classifier)
-    _check_trainable(labels, examples, excluded)
+    photos, excluded = _training_photos(classifier)
+    _check_trainable(labels, photos, excluded)
     if TrainingRun.objects.filter(classifier=classifier, status__in=TrainingRun.ACTIVE_STATUSES).exists():
         raise Conflict("This classifier is already training; wait for that run to finish.")
     try:
@@ -200,12 +200,12 @@ def _fail(run: TrainingRun, message: str) -> None:
 def _execute(run: TrainingRun, report: _Reporter) -> None:
     classifier = run.classifier
     labels = _labels(classifier)
-    examples, excluded = _training_examples(classifier)
-    _check_trainable(labels, examples, excluded)
+    photos, excluded = _training_photos(classifier)
+    _check_trainable(labels, photos, excluded)
 
-    report(f"embedding 0/{len(examples)}", 0.02, force=True)
+    report(f"embedding 0/{len(photos)}", 0.02, force=True)
     cached = features_for(
-        examples,
+        photos,
         backbone=classifier.backbone,
         on_progress=lambda done, total: report(f"embedding {done}/{total}", 0.02 + 0.68 * done / max(total, 1)),
     )
@@ -214,12 +214,12 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             "count": len(cached.unreadable),
             "examples": [{"example_id": str(i), "reason": r} for i, r in list(cached.unreadable.items())[:50]],
         }
-        examples = [e for e in examples if e.id not in cached.unreadable]
-        _check_trainable(labels, examples, excluded)
+        photos = [e for e in photos if e.id not in cached.unreadable]
+        _check_trainable(labels, photos, excluded)
 
     index = {label.id: i for i, label in enumerate(labels)}
-    y = np.array([index[e.label_id] for e in examples], dtype=np.int64)
-    features = np.stack([cached.features[e.id] for e in examples])
+    y = np.array([index[e.label_id] for e in photos], dtype=np.int64)
+    features = np.stack([cached.features[e.id] for e in photos])
     result = train(
         features,
         y,
@@ -231,7 +231,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     metrics = dict(result.metrics)
     metrics["misclassified"] = [
         {
-            "example_id": str(examples[m["row"]].id),
+            "example_id": str(photos[m["row"]].id),
             "label": m["label"],
             "predicted": m["predicted"],
             "confidence": m["confidence"],
@@ -239,7 +239,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         for m in metrics.get("misclassified", [])
     ]
     metrics["excluded"] = excluded
-    metrics["embedded"] = {"new": cached.embedded, "from_cache": len(examples) - cached.embedded}
+    metrics["embedded"] = {"new": cached.embedded, "from_cache": len(photos) - cached.embedded}
     metrics["backbone"] = classifier.backbone
 
     report("saving the model", 0.96, force=True)
@@ -277,15 +277,15 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             error="",
         )
     # The run has succeeded whatever happens to the flags (a failure is logged).
-    flags_refresh_quietly(classifier=classifier, misclassified=_misclassified(examples, result),
-                          judged=[e.id for e in examples])
+    flags_refresh_quietly(classifier=classifier, misclassified=_misclassified(photos, result),
+                          judged=[e.id for e in photos])
 
 
-def _misclassified(examples: list[Example], result) -> dict[uuid.UUID, tuple[float, str]]:
-    """example id → (confidence, reason) for the photos cross-validation took for another class."""
+def _misclassified(photos: list[Photo], result) -> dict[uuid.UUID, tuple[float, str]]:
+    """photo id → (confidence, reason) for the photos cross-validation took for another class."""
     confidence = {m["row"]: m["confidence"] for m in result.metrics.get("misclassified", [])}
     return {
-        examples[row].id: (confidence.get(row, 0.5), kinds["misclassified"])
+        photos[row].id: (confidence.get(row, 0.5), kinds["misclassified"])
         for row, kinds in result.flags.items()
         if "misclassified" in kinds
     }

@@ -7,13 +7,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from classifiers.models import Label
-from classifiers.services.photos import ImportResult, Provenance, example_add
+from classifiers.services.photos import ImportResult, Provenance, photo_add
 from nanoweb.errors import ServiceError
 from scraper.archive import is_zip, zip_entries
 from scraper.safehttp import human_size
 
 
-def examples_add_uploads(*, label: Label, files: list[UploadedFile]) -> ImportResult:
+def photos_add_uploads(*, label: Label, files: list[UploadedFile]) -> ImportResult:
     result = ImportResult()
     now = timezone.now()
     for upload in files:
@@ -39,7 +39,7 @@ def examples_add_uploads(*, label: Label, files: list[UploadedFile]) -> ImportRe
 def _add(result: ImportResult, label: Label, data: bytes, *, name: str, fetched_at) -> None:
     try:
         provenance = Provenance(provider="upload", original_name=_base_name(name), fetched_at=fetched_at)
-        result.added.append(example_add(label=label, data=data, provenance=provenance))
+        result.added.append(photo_add(label=label, data=data, provenance=provenance))
     except ServiceError as exc:
         result.rejected.append(_refusal(name, exc.code, exc.message))
 

@@ -29,7 +29,7 @@ from classifiers.models import Classifier, Label, SearchJob
 from classifiers.selectors.catalog import classifier_state, labels_with_counts
 from classifiers.selectors.owned import owned_classifier
 from classifiers.selectors.photos import label_photos_newest
-from classifiers.selectors.review import examples_to_review
+from classifiers.selectors.review import photos_to_review
 from classifiers.selectors.search import search_job_summary, search_jobs_by_label
 from classifiers.services.catalog import classifier_update
 from classifiers.views.reports import import_reports_pop
@@ -42,7 +42,7 @@ RECENT_JOBS = 2
 @dataclass
 class LabelPanel:
     label: Label
-    examples: list
+    photos: list
     hidden: int
     jobs: list[dict]  # search_job_summary of each
     forms: dict[str, forms.Form]
@@ -73,13 +73,13 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
     jobs_by_label = search_jobs_by_label(classifier)
     panels = []
     for item in labels:
-        examples = label_photos_newest(item, limit=None if show_all else PHOTOS_SHOWN)
+        photos = label_photos_newest(item, limit=None if show_all else PHOTOS_SHOWN)
         jobs = jobs_by_label.get(item.id, [])
         shown_jobs = [j for j in jobs if j.status in SearchJob.ACTIVE_STATUSES]
         shown_jobs += [j for j in jobs if j.status not in SearchJob.ACTIVE_STATUSES][:RECENT_JOBS]
         failed_here = label is not None and item.id == label.id
         panels.append(LabelPanel(
-            label=item, examples=examples, hidden=item.photo_count - len(examples),
+            label=item, photos=photos, hidden=item.photo_count - len(photos),
             jobs=[search_job_summary(job) for job in shown_jobs],
             forms=label_forms(item, {kind: form} if failed_here and form is not None else None),
             report=reports.get(str(item.id)), open_form=kind if failed_here else "",
@@ -90,7 +90,7 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
         "panels": panels,
         "state": classifier_state(classifier, labels=labels),
         "flagged_total": flagged_total,
-        "flagged": examples_to_review(classifier=classifier) if flagged_total else [],
+        "flagged": photos_to_review(classifier=classifier) if flagged_total else [],
         "photo_total": sum(item.photo_count for item in labels),
         "any_active_job": any(j["active"] for p in panels for j in p.jobs),
         "settings_form": settings_form or ClassifierSettingsForm(

@@ -13,16 +13,16 @@ from django.views.decorators.http import require_GET
 
 from classifiers.attribution import attribution_csv, attribution_json
 from classifiers.photo_files import photo_file_response
-from classifiers.selectors.owned import owned_classifier, owned_example
+from classifiers.selectors.owned import owned_classifier, owned_photo
 from classifiers.services.prediction import model_export
 from nanoweb.errors import ServiceError
 
 
 @login_required
 @require_GET
-def example_image(request: HttpRequest, example_id: UUID) -> FileResponse:
+def photo_image(request: HttpRequest, photo_id: UUID) -> FileResponse:
     """A photo's JPEG, for its owner only. Served here rather than from /media/ so no photo is public."""
-    return photo_file_response(owned_example(request.user, example_id))
+    return photo_file_response(owned_photo(request.user, photo_id))
 
 
 @login_required

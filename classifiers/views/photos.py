@@ -17,14 +17,14 @@ from django.views.decorators.http import require_POST
 
 from classifiers.forms import LabelForm, PageUrlForm, SearchForm, UrlListForm, add_service_error
 from classifiers.models import Label
-from classifiers.selectors.owned import owned_classifier, owned_examples, owned_label, owned_search_job
+from classifiers.selectors.owned import owned_classifier, owned_label, owned_photos, owned_search_job
 from classifiers.selectors.photos import photo_count
 from classifiers.selectors.search import search_job_summary
-from classifiers.services.catalog import example_delete, label_create, label_delete, label_rename
-from classifiers.services.imports import examples_import_page, examples_import_urls
+from classifiers.services.catalog import label_create, label_delete, label_rename, photo_delete
+from classifiers.services.imports import photos_import_page, photos_import_urls
 from classifiers.services.photos import ImportResult
 from classifiers.services.search_jobs import search_job_cancel, search_job_create, search_job_find_more
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from classifiers.views.classifier import label_forms, render_photos_page
 from classifiers.views.common import wants_json
 from classifiers.views.reports import import_report_add
@@ -93,7 +93,7 @@ def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
             return JsonResponse({"error": {"message": message}}, status=400)
         messages.error(request, f"{label.name}: {message}")
         return _back_to(label)
-    result = examples_add_uploads(label=label, files=files)
+    result = photos_add_uploads(label=label, files=files)
     import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
     if wants_json(request):
         return JsonResponse({"added": len(result.added), "rejected": result.rejected})
@@ -104,14 +104,14 @@ def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
 @require_POST
 def photos_from_urls(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
     return _import(request, owned_label(request.user, classifier_id, label_id), "urls", UrlListForm,
-                   lambda label, form: examples_import_urls(label=label, urls=form.url_list()))
+                   lambda label, form: photos_import_urls(label=label, urls=form.url_list()))
 
 
 @login_required
 @require_POST
 def photos_from_page(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> HttpResponse:
     return _import(request, owned_label(request.user, classifier_id, label_id), "page", PageUrlForm,
-                   lambda label, form: examples_import_page(label=label,
+                   lambda label, form: photos_import_page(label=label,
                                                             page_url=form.cleaned_data["page_url"].strip()))
 
 
@@ -186,13 +186,13 @@ def search_cancel(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> Ht
 @require_POST
 def photos_remove(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     classifier = owned_classifier(request.user, classifier_id)
-    examples = owned_examples(classifier, request.POST.getlist("example"))
-    if not examples:
+    photos = owned_photos(classifier, request.POST.getlist("example"))
+    if not photos:
         messages.error(request, "Select the photos to remove first: tick the box on each.")
-    for example in examples:
-        example_delete(example=example)
-    if examples:
-        messages.success(request, f"Removed {len(examples)} photo{'s' if len(examples) != 1 else ''}.")
+    for photo in photos:
+        photo_delete(photo=photo)
+    if photos:
+        messages.success(request, f"Removed {len(photos)} photo{'s' if len(photos) != 1 else ''}.")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("classifier_detail", args=[classifier.id])

@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from classifiers.selectors.catalog import classifier_labels, classifier_state
-from classifiers.selectors.owned import classifier_label, owned_classifier, owned_examples
-from classifiers.selectors.review import examples_to_review
-from classifiers.services.review import examples_review
+from classifiers.selectors.owned import classifier_label, owned_classifier, owned_photos
+from classifiers.selectors.review import photos_to_review
+from classifiers.services.review import photos_review
 from nanoweb.errors import ServiceError
 
 DONE = {"keep": "Kept {n} photo{s}; they will not be flagged again for the same reasons.",
@@ -26,7 +26,7 @@ def review(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     if request.method == "POST":
         _decide(request, classifier)
         return redirect("classifier_review", classifier.id)
-    context = {"classifier": classifier, "tab": "review", "flagged": examples_to_review(classifier=classifier),
+    context = {"classifier": classifier, "tab": "review", "flagged": photos_to_review(classifier=classifier),
                "state": classifier_state(classifier),
                "labels": list(classifier_labels(classifier.id))}
     return render(request, "classifiers/review.html", context)
@@ -35,8 +35,8 @@ def review(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 def _decide(request: HttpRequest, classifier) -> None:
     # One button per photo sends "action" as "keep:<id>"; the selection's buttons send a bare action.
     action, _, one = request.POST.get("action", "").partition(":")
-    examples = owned_examples(classifier, [one] if one else request.POST.getlist("example"))
-    if not examples:
+    photos = owned_photos(classifier, [one] if one else request.POST.getlist("example"))
+    if not photos:
         messages.error(request, "Tick the photos to decide on first.")
         return
     label = None
@@ -44,7 +44,7 @@ def _decide(request: HttpRequest, classifier) -> None:
         wanted = request.POST.get(f"label-{one}" if one else "label", "")
         label = classifier_label(classifier, wanted)
     try:
-        done, skipped = examples_review(examples=examples, action=action, label=label)
+        done, skipped = photos_review(photos=photos, action=action, label=label)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from classifiers.models import Classifier, Example, Label
+from classifiers.models import Classifier, Label, Photo
 
 ENGINE_DATA = Path(__file__).resolve().parent.parent / "data" / "engine"
 
@@ -23,13 +23,13 @@ def photos(set_name: str, label: str, count: int | None = None) -> list[Path]:
     return files[:count] if count else files
 
 
-def add_example(label: Label, path: Path, **fields) -> Example:
+def add_photo(label: Label, path: Path, **fields) -> Photo:
     data = path.read_bytes()
     with Image.open(path) as image:
         width, height = image.size
-    example = Example(label=label, sha256=hashlib.sha256(data).hexdigest(), width=width, height=height, **fields)
-    example.image.save(path.name, ContentFile(data), save=True)
-    return example
+    photo = Photo(label=label, sha256=hashlib.sha256(data).hexdigest(), width=width, height=height, **fields)
+    photo.image.save(path.name, ContentFile(data), save=True)
+    return photo
 
 
 def make_classifier(owner, classes: dict[str, list[Path]], **fields) -> Classifier:
@@ -37,7 +37,7 @@ def make_classifier(owner, classes: dict[str, list[Path]], **fields) -> Classifi
     for name, files in classes.items():
         label = Label.objects.create(classifier=classifier, name=name)
         for path in files:
-            add_example(label, path)
+            add_photo(label, path)
     return classifier
 
 

@@ -15,9 +15,9 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
-from classifiers.models import Example
+from classifiers.models import Photo
 from classifiers.services.catalog import classifier_create
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from tests.fakes import images
 
 pytestmark = pytest.mark.django_db
@@ -45,21 +45,21 @@ def api_of(user) -> APIClient:
     return client
 
 
-def served_both_ways(user, example: Example) -> list:
+def served_both_ways(user, photo: Photo) -> list:
     """The photo as the class page's thumbnail and as the API's file."""
-    return [browser_of(user).get(reverse("example_image", args=[example.id])),
-            api_of(user).get(reverse("api-image-file", args=[example.id]), HTTP_ACCEPT="text/html,*/*")]
+    return [browser_of(user).get(reverse("photo_image", args=[photo.id])),
+            api_of(user).get(reverse("api-image-file", args=[photo.id]), HTTP_ACCEPT="text/html,*/*")]
 
 
 @pytest.mark.parametrize("name", ["page.html", "drawing.svg", "script.js", "photo.jpg"])
 def test_a_photo_is_sent_as_a_jpeg_a_browser_will_not_run_whatever_it_was_named(ada, dress, name):
-    [example] = examples_add_uploads(label=dress, files=[SimpleUploadedFile(name, images.pattern(5),
+    [photo] = photos_add_uploads(label=dress, files=[SimpleUploadedFile(name, images.pattern(5),
                                                                             content_type="text/html")]).added
-    for response in served_both_ways(ada, example):
+    for response in served_both_ways(ada, photo):
         assert response.status_code == 200
         assert response["Content-Type"] == "image/jpeg"
         assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["Content-Disposition"] == f'inline; filename="{example.id}.jpg"'
+        assert response["Content-Disposition"] == f'inline; filename="{photo.id}.jpg"'
         assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
         assert response["Cache-Control"] == "private, max-age=86400"
         assert Image.open(io.BytesIO(b"".join(response.streaming_content))).format == "JPEG"
@@ -68,31 +68,31 @@ def test_a_photo_is_sent_as_a_jpeg_a_browser_will_not_run_whatever_it_was_named(
 @pytest.mark.parametrize(("name", "data"), [("page.html", images.HTML_NAMED_JPG), ("page.jpg", images.HTML_NAMED_JPG),
                                             ("drawing.svg", images.SVG), ("drawing.png", images.SVG)])
 def test_a_web_page_or_an_svg_is_never_stored_so_never_comes_back(ada, dress, name, data):
-    result = examples_add_uploads(label=dress, files=[SimpleUploadedFile(name, data, content_type="image/svg+xml")])
+    result = photos_add_uploads(label=dress, files=[SimpleUploadedFile(name, data, content_type="image/svg+xml")])
     assert result.added == []
     assert result.rejected[0]["code"] in ("not_an_image", "svg_not_supported")
-    assert not Example.objects.exists()
+    assert not Photo.objects.exists()
 
 
 def test_a_stored_file_is_a_re_encoded_jpeg_not_the_bytes_that_were_sent(ada, dress):
     sent = images.jpeg_with_html_comment()
-    [example] = examples_add_uploads(label=dress, files=[SimpleUploadedFile("polyglot.jpg", sent)]).added
-    stored = example.image.read()
+    [photo] = photos_add_uploads(label=dress, files=[SimpleUploadedFile("polyglot.jpg", sent)]).added
+    stored = photo.image.read()
     assert stored != sent
     assert b"<script" not in stored
-    assert example.image.name.endswith(".jpg")
+    assert photo.image.name.endswith(".jpg")
 
 
 def test_photos_are_not_reachable_under_the_media_folder(ada, dress):
-    [example] = examples_add_uploads(label=dress, files=[SimpleUploadedFile("a.jpg", images.photo(0))]).added
+    [photo] = photos_add_uploads(label=dress, files=[SimpleUploadedFile("a.jpg", images.photo(0))]).added
     for client in (Client(), browser_of(ada)):
-        assert client.get(f"/media/{example.image.name}").status_code == 404
+        assert client.get(f"/media/{photo.image.name}").status_code == 404
 
 
 def test_a_photo_whose_file_is_gone_is_a_404_not_a_server_error(ada, dress):
-    [example] = examples_add_uploads(label=dress, files=[SimpleUploadedFile("a.jpg", images.photo(0))]).added
-    example.image.delete(save=False)
-    page, api = served_both_ways(ada, example)
+    [photo] = photos_add_uploads(label=dress, files=[SimpleUploadedFile("a.jpg", images.photo(0))]).added
+    photo.image.delete(save=False)
+    page, api = served_both_ways(ada, photo)
     assert page.status_code == 404
     assert api.status_code == 404
     assert api.json()["error"]["code"] == "not_found"

@@ -45,10 +45,10 @@ def test_a_search_job_runs_in_a_real_worker_and_fills_the_class(dress, web, sett
             time.sleep(0.3)
         log = "".join(worker.output[-40:])
     assert job.status == "succeeded", f"{job.status}: {job.error}\n{log}"
-    examples = list(dress.examples.all())
-    assert len(examples) == 6 and len({e.sha256 for e in examples}) == 6
-    assert all(e.license == "CC BY-SA 4.0" and e.search_job_id == job.id for e in examples)
-    assert all((media / e.image.name).is_file() for e in examples)
+    photos = list(dress.photos.all())
+    assert len(photos) == 6 and len({e.sha256 for e in photos}) == 6
+    assert all(e.license == "CC BY-SA 4.0" and e.search_job_id == job.id for e in photos)
+    assert all((media / e.image.name).is_file() for e in photos)
 
 
 def test_when_the_queue_is_down_a_search_is_refused_in_words_and_leaves_no_row(dress):

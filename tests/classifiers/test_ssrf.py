@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from classifiers.models import Example, Label
+from classifiers.models import Label, Photo
 from tests.classifiers.api.conftest import trained, trained_once  # noqa: F401, F811 (fixtures)
 from tests.fakes.images import photo
 from tests.fakes.web import FakeWeb
@@ -119,7 +119,7 @@ def test_an_address_on_the_servers_own_loopback_is_refused_without_connecting(ad
     seen = entry.send(ada, target(entry, web, host))
     assert f"{host} points to 127.0.0.1, {PRIVATE}" in seen
     assert web.requests == []
-    assert Example.objects.filter(label=ada.label).count() == 8
+    assert Photo.objects.filter(label=ada.label).count() == 8
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS, ids=str)

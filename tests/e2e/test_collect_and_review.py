@@ -10,9 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from classifiers.models import Example
+from classifiers.models import Photo
 from classifiers.services.catalog import classifier_create
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from tests.e2e.conftest import PHOTOS, screenshot
 from tests.fakes.search import FakeCommons, Listing
 from tests.fakes.web import FakeWeb
@@ -73,13 +73,13 @@ def test_flagged_photos_are_kept_dropped_or_moved_on_the_review_screen(page):
     user = get_user_model().objects.get(username="reviewer")
     classifier = classifier_create(owner=user, name="Hats and shoes", label_names=["hat", "shoes"])
     hat, shoes = classifier.labels.get(name="hat"), classifier.labels.get(name="shoes")
-    examples_add_uploads(label=hat, files=uploads([f"hat-{n:04d}.jpg" for n in range(21, 27)]))
+    photos_add_uploads(label=hat, files=uploads([f"hat-{n:04d}.jpg" for n in range(21, 27)]))
     # A shoe among the hats, and a hat that is also in "shoes": the flags the engine would raise.
-    stray = examples_add_uploads(label=hat, files=uploads(["shoes-0030.jpg"])).added[0]
+    stray = photos_add_uploads(label=hat, files=uploads(["shoes-0030.jpg"])).added[0]
     stray.flags = {"outlier": "far from the other photos of “hat”; closer to “shoes”"}
     stray.save()
-    examples_add_uploads(label=shoes, files=uploads(["hat-0021.jpg", "shoes-0020.jpg", "shoes-0021.jpg"]))
-    doubtful = hat.examples.filter(original_name="hat-0022.jpg").get()
+    photos_add_uploads(label=shoes, files=uploads(["hat-0021.jpg", "shoes-0020.jpg", "shoes-0021.jpg"]))
+    doubtful = hat.photos.filter(original_name="hat-0022.jpg").get()
     doubtful.flags = {"misclassified": "taken for “shoes” (61%) when tested"}
     doubtful.save()
 
@@ -103,5 +103,5 @@ def test_flagged_photos_are_kept_dropped_or_moved_on_the_review_screen(page):
 
     stray.refresh_from_db()
     assert stray.label_id == shoes.id and stray.flags == {}
-    assert Example.objects.filter(label__classifier=classifier).exclude(flags={}).count() == 0
-    assert Example.objects.filter(label__classifier=classifier).count() == 8
+    assert Photo.objects.filter(label__classifier=classifier).exclude(flags={}).count() == 0
+    assert Photo.objects.filter(label__classifier=classifier).count() == 8

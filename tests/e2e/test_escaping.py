@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from classifiers.models import Classifier
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from tests.e2e.conftest import PHOTOS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -36,9 +36,9 @@ def evil_classifier(mallory, monkeypatch) -> Classifier:
     """Trained for real on photos of hats (the class named EVIL) and shoes, one hat photo flagged."""
     monkeypatch.setattr("classifiers.services.jobs.job_send", lambda **task: None)  # run here, not queued
     classifier = classifier_create(owner=mallory, name=EVIL, label_names=[EVIL, "shoes"])
-    hats = examples_add_uploads(label=classifier.labels.get(name=EVIL),
+    hats = photos_add_uploads(label=classifier.labels.get(name=EVIL),
                                 files=uploads([f"hat-{n:04d}.jpg" for n in range(21, 30)])).added
-    examples_add_uploads(label=classifier.labels.get(name="shoes"),
+    photos_add_uploads(label=classifier.labels.get(name="shoes"),
                          files=uploads([f"shoes-{n:04d}.jpg" for n in range(20, 29)]))
     with transaction.atomic():
         run = training_run_create(classifier=classifier)

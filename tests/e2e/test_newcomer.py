@@ -20,7 +20,7 @@ from accounts.models import ApiKey
 from classifiers.models import Classifier
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from tests.e2e.conftest import PHONE, PHOTOS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -100,7 +100,7 @@ def trained(ada, monkeypatch) -> Classifier:
     monkeypatch.setattr("classifiers.services.jobs.job_send", lambda **kwargs: None)  # run here, not queued
     classifier = classifier_create(owner=ada, name="Hats or shoes", label_names=["hat", "shoes"])
     for name, numbers in (("hat", range(21, 30)), ("shoes", range(20, 29))):
-        examples_add_uploads(label=classifier.labels.get(name=name), files=[
+        photos_add_uploads(label=classifier.labels.get(name=name), files=[
             SimpleUploadedFile(f"{name}-{n:04d}.jpg", (PHOTOS / f"{name}-{n:04d}.jpg").read_bytes()) for n in numbers])
     with transaction.atomic():
         run = training_run_create(classifier=classifier)

@@ -25,7 +25,7 @@ PUBLIC_PAGES = ["/", "/signup/", "/login/"]
 # The one view that opts out: the API's JSON 404 for paths that match nothing (it does nothing).
 EXEMPT = {r"api/[\s\S]*"}
 # Downloads, not pages: no forms in them (and the model download needs a real trained model).
-FILES = {"model_download", "attribution_download", "example_image"}
+FILES = {"model_download", "attribution_download", "photo_image"}
 
 
 @pytest.fixture

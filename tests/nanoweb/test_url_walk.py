@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
-from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, Photo, SearchJob, TrainingRun
 from tests.fakes.images import photo
 from tests.urlwalk import Route, site_routes
 from tests.worlds import full_classifier
@@ -73,7 +73,7 @@ def snapshot(user) -> dict:
     return {
         "classifiers": sorted(Classifier.objects.filter(owner=user).values_list("id", "name", "active_version")),
         "labels": sorted(Label.objects.filter(classifier__owner=user).values_list("id", "name")),
-        "examples": sorted(Example.objects.filter(label__classifier__owner=user).values_list("id", "label")),
+        "examples": sorted(Photo.objects.filter(label__classifier__owner=user).values_list("id", "label")),
         "runs": sorted(TrainingRun.objects.filter(classifier__owner=user).values_list("id", "status")),
         "jobs": sorted(SearchJob.objects.filter(label__classifier__owner=user)
                        .values_list("id", "status", "cancel_requested")),
@@ -86,7 +86,7 @@ def calls() -> list[tuple[Route, str]]:
     return [(route, method) for route in site_routes() for method in route.methods()]
 
 
-def send(client: Client, route: Route, method: str, world: dict, example_id: object) -> object:
+def send(client: Client, route: Route, method: str, world: dict, photo_id: object) -> object:
     """One request with a body that would do harm if the route let it through: names to rename to, Ada's
     photo to remove or move, a file to upload, addresses to import."""
     path = route.url(world, regex_path=REGEX_PATHS.get(route.name, ""))
@@ -96,7 +96,7 @@ def send(client: Client, route: Route, method: str, world: dict, example_id: obj
         body = {"name": "taken", "labels": ["a", "b"], "urls": ["http://127.0.0.1:9/x.jpg"], "query": "x"}
         return client.generic(method, path, json.dumps(body), content_type="application/json")
     form = {"name": "taken", "labels": "a\nb", "urls": "http://127.0.0.1:9/x.jpg", "page_url": "http://127.0.0.1:9/",
-            "query": "x", "count": "1", "example": [str(example_id)], "action": "drop",
+            "query": "x", "count": "1", "example": [str(photo_id)], "action": "drop",
             "files": SimpleUploadedFile("x.jpg", photo(1)), "image": SimpleUploadedFile("y.jpg", photo(2))}
     return client.generic(method, path, encode_multipart(BOUNDARY, form), content_type=MULTIPART_CONTENT)
 

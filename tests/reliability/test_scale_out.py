@@ -16,7 +16,7 @@ import requests
 from django.db import connection
 
 from accounts.models import ApiKey, hash_api_key, new_api_key
-from classifiers.models import Classifier, Example, ModelVersion, TrainingRun
+from classifiers.models import Classifier, ModelVersion, Photo, TrainingRun
 from tests.classifiers.conftest import photos
 from tests.services import require_redis
 from tests.worker import celery_worker, database_url_of_test_db, process_env, web_server
@@ -118,6 +118,6 @@ def test_two_web_processes_and_two_workers_train_six_classifiers_at_once_while_s
         assert ModelVersion.objects.filter(classifier=classifier).count() == 1  # trained once, not twice
         assert TrainingRun.objects.get(classifier=classifier).attempts == 1
         assert classifier.active_version is not None
-        assert Example.objects.filter(label__classifier=classifier).count() == 12
-        for example in Example.objects.filter(label__classifier=classifier):
-            assert (tmp_path / "media" / example.image.name).is_file()
+        assert Photo.objects.filter(label__classifier=classifier).count() == 12
+        for photo in Photo.objects.filter(label__classifier=classifier):
+            assert (tmp_path / "media" / photo.image.name).is_file()

@@ -22,7 +22,7 @@ from classifiers.models import ModelVersion, SearchJob, TrainingRun
 from classifiers.services.prediction import predict_images
 from classifiers.services.search_jobs import search_job_create
 from classifiers.services.training import training_run_create
-from tests.classifiers.conftest import add_example, make_classifier, photos
+from tests.classifiers.conftest import add_photo, make_classifier, photos
 from tests.fakes import images
 from tests.fakes.search import FakeCommons, Listing
 from tests.worker import celery_worker, database_url_of_test_db, process_env
@@ -114,7 +114,7 @@ def test_a_training_run_whose_worker_is_killed_finishes_once_and_the_old_version
         label = classifier.labels.get(name="shoes")
         for _ in range(12):
             for path in photos("clothing", "shoes") + photos("clothing", "pants"):
-                add_example(label, path)
+                add_photo(label, path)
         second = training_run_create(classifier=classifier)
         wait_until(lambda: embedding_has_started(second.id), timeout=120, what="the second run to start embedding")
         if what_dies == "pool process":
@@ -158,10 +158,10 @@ def test_a_search_job_whose_worker_is_killed_ends_failed_in_words_and_keeps_its_
                      NANOWEB_DOWNLOAD_WORKERS="1")
     with celery_worker(env) as worker:
         job = search_job_create(label=label, count=10, providers=["commons"])
-        wait_until(lambda: label.examples.count() >= 2, timeout=120, what="two photos to be saved")
+        wait_until(lambda: label.photos.count() >= 2, timeout=120, what="two photos to be saved")
         kill_9([*descendants(worker.pid), worker.pid])
         worker.wait(timeout=10)
-    saved = set(label.examples.values_list("id", flat=True))
+    saved = set(label.photos.values_list("id", flat=True))
     assert SearchJob.objects.get(id=job.id).status == "running"
 
     with celery_worker(env):
@@ -171,5 +171,5 @@ def test_a_search_job_whose_worker_is_killed_ends_failed_in_words_and_keeps_its_
         )
     assert job.status == "failed"
     assert job.error.startswith("The worker running this search stopped. The photos saved before that are kept")
-    assert saved <= set(label.examples.values_list("id", flat=True))
-    assert all((shared_data_dir / "media" / e.image.name).is_file() for e in label.examples.all())
+    assert saved <= set(label.photos.values_list("id", flat=True))
+    assert all((shared_data_dir / "media" / e.image.name).is_file() for e in label.photos.all())

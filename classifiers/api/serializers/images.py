@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from classifiers.models import Example
+from classifiers.models import Photo
 from classifiers.selectors.review import doubt
 
 MAX_URLS_PER_REQUEST = 100
@@ -35,7 +35,7 @@ class ImageSerializer(serializers.ModelSerializer):
     )
 
     class Meta:
-        model = Example
+        model = Photo
         fields = [
             "id",
             "label",
@@ -56,12 +56,12 @@ class ImageSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def get_doubt(self, example: Example) -> float:
-        return doubt(example)  # from the photo's own fields: no query
+    def get_doubt(self, photo: Photo) -> float:
+        return doubt(photo)  # from the photo's own fields: no query
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, example: Example) -> str:
-        path = reverse("api-image-file", kwargs={"image_id": example.id})
+    def get_url(self, photo: Photo) -> str:
+        path = reverse("api-image-file", kwargs={"image_id": photo.id})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

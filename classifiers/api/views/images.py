@@ -1,4 +1,4 @@
-"""A class's example photos: list, add (files or URLs), read, delete, and the image file itself."""
+"""A class's photos: list, add (files or URLs), read, delete, and the image file itself."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from classifiers.api.serializers.images import (
     ImportResultSerializer,
 )
 from classifiers.photo_files import photo_file_response
-from classifiers.selectors.owned import owned_example, owned_label
+from classifiers.selectors.owned import owned_label, owned_photo
 from classifiers.selectors.photos import label_photos
-from classifiers.services.catalog import example_delete
-from classifiers.services.imports import examples_import_page, examples_import_urls
+from classifiers.services.catalog import photo_delete
+from classifiers.services.imports import photos_import_page, photos_import_urls
 from classifiers.services.photos import ImportResult
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from nanoweb.errors import Conflict, InvalidInput, TooLarge, UnsupportedMedia
 
 # Refusals of the scraper's image check (scraper.images.ImageRejected codes answered with 415 there).
@@ -114,16 +114,16 @@ class LabelImages(generics.ListAPIView):
         label = owned_label(request.user, classifier_id, label_id)
         files = uploaded_files(request, "files", "file")
         if files:
-            return import_response(examples_add_uploads(label=label, files=files), request=request, what="files")
+            return import_response(photos_add_uploads(label=label, files=files), request=request, what="files")
         if request.content_type.startswith("multipart/"):
             raise exceptions.ValidationError({"files": ["Attach one or more image files as 'files'."]})
         body = ImageImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = ImportResult()
         if body.validated_data.get("urls"):
-            result = examples_import_urls(label=label, urls=body.validated_data["urls"])
+            result = photos_import_urls(label=label, urls=body.validated_data["urls"])
         if body.validated_data.get("page_url"):
-            page = examples_import_page(label=label, page_url=body.validated_data["page_url"])
+            page = photos_import_page(label=label, page_url=body.validated_data["page_url"])
             result.added += page.added
             result.rejected += page.rejected
         return import_response(result, request=request, what="addresses")
@@ -132,8 +132,8 @@ class LabelImages(generics.ListAPIView):
 class LabelImage(generics.GenericAPIView):
     @extend_schema(summary="Get one photo's details", tags=["images"], responses={200: ImageSerializer, **errors(404)})
     def get(self, request: Request, classifier_id: UUID, label_id: UUID, image_id: UUID) -> Response:
-        example = owned_example(request.user, image_id, label=owned_label(request.user, classifier_id, label_id))
-        return Response(ImageSerializer(example, context={"request": request}).data)
+        photo = owned_photo(request.user, image_id, label=owned_label(request.user, classifier_id, label_id))
+        return Response(ImageSerializer(photo, context={"request": request}).data)
 
     @extend_schema(
         summary="Delete a photo",
@@ -141,8 +141,8 @@ class LabelImage(generics.GenericAPIView):
         responses={204: OpenApiResponse(description="Deleted."), **errors(404)},
     )
     def delete(self, request: Request, classifier_id: UUID, label_id: UUID, image_id: UUID) -> Response:
-        example = owned_example(request.user, image_id, label=owned_label(request.user, classifier_id, label_id))
-        example_delete(example=example)
+        photo = owned_photo(request.user, image_id, label=owned_label(request.user, classifier_id, label_id))
+        photo_delete(photo=photo)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -155,4 +155,4 @@ class ImageFile(generics.GenericAPIView):
         responses={(200, "image/jpeg"): OpenApiTypes.BINARY, **errors(404)},
     )
     def get(self, request: Request, image_id: UUID) -> FileResponse:
-        return photo_file_response(owned_example(request.user, image_id))
+        return photo_file_response(owned_photo(request.user, image_id))

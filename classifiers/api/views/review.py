@@ -17,10 +17,10 @@ from classifiers.api.serializers.review import (
     ReviewImageSerializer,
     ReviewResultSerializer,
 )
-from classifiers.selectors.owned import classifier_label, owned_classifier, owned_examples
+from classifiers.selectors.owned import classifier_label, owned_classifier, owned_photos
 from classifiers.selectors.photos import photos_in_order
-from classifiers.selectors.review import KINDS, examples_to_review
-from classifiers.services.review import examples_review
+from classifiers.selectors.review import KINDS, photos_to_review
+from classifiers.services.review import photos_review
 from nanoweb.errors import InvalidInput, NotFound
 
 KIND = OpenApiParameter(
@@ -50,7 +50,7 @@ class Review(generics.ListAPIView):
         kind = self.request.query_params.get("kind") or None
         if kind is not None and kind not in KINDS:
             raise InvalidInput(f"kind is one of: {', '.join(KINDS)}.", details={"field": "kind"})
-        return examples_to_review(classifier=classifier, kind=kind)
+        return photos_to_review(classifier=classifier, kind=kind)
 
     @extend_schema(
         summary="Keep, drop or move photos",
@@ -76,17 +76,17 @@ class Review(generics.ListAPIView):
             if label is None:
                 raise InvalidInput(f"This classifier has no class with id {body.validated_data['label_id']}.",
                                    details={"field": "label_id"})
-        found = {e.id: e for e in owned_examples(classifier, ids)}
+        found = {e.id: e for e in owned_photos(classifier, ids)}
         if not found:
             raise NotFound("None of these photos is in this classifier.", details={"field": "image_ids"})
         applied, skipped = 0, []
         for image_id in ids:
-            example = found.get(image_id)
-            if example is None:
+            photo = found.get(image_id)
+            if photo is None:
                 skipped.append({"image_id": image_id, "reason": "This classifier has no photo with this id."})
                 continue
             # One at a time, so each refusal is reported against its photo.
-            done, reasons = examples_review(examples=[example], action=action, label=label)
+            done, reasons = photos_review(photos=[photo], action=action, label=label)
             applied += done
             skipped += [{"image_id": image_id, "reason": reason} for reason in reasons]
         result = {"action": action, "applied": applied, "skipped": skipped,

@@ -2,7 +2,7 @@
 (safe fetch, per-host limit, validation and normalisation in the download threads).
 
     python manage.py bench_downloads              # 100 pictures, 200 ms each; the bar is under 10 s
-    python manage.py bench_downloads --save       # also store them as examples of a throwaway classifier
+    python manage.py bench_downloads --save       # also store them as photos of a throwaway classifier
 
 The stand-in runs on 127.0.0.1 inside this command, so private addresses are allowed for this run only.
 """
@@ -96,15 +96,15 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
 
         from classifiers.services.catalog import classifier_create, classifier_delete
-        from classifiers.services.imports import examples_import_urls
+        from classifiers.services.imports import photos_import_urls
 
         user = get_user_model().objects.create_user(username=f"bench-{time.time_ns()}", password=None)
         classifier = classifier_create(owner=user, name="bench", label_names=["pictures"])
         try:
             started = time.perf_counter()
-            result = examples_import_urls(label=classifier.labels.get(), urls=urls)
+            result = photos_import_urls(label=classifier.labels.get(), urls=urls)
             elapsed = time.perf_counter() - started
-            self.stdout.write(f"{len(result.added)}/{len(urls)} pictures stored as examples in {elapsed:.2f} s "
+            self.stdout.write(f"{len(result.added)}/{len(urls)} pictures stored as photos in {elapsed:.2f} s "
                               f"({len(result.rejected)} refused)")
         finally:
             classifier_delete(classifier=classifier)

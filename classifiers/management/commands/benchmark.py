@@ -40,7 +40,7 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import override_settings
 
-from classifiers.features import extractor_for
+from classifiers.feature_cache import extractor_for
 from classifiers.management.embedding import decodable, left_out_line
 from classifiers.ml.backbones import backbone_spec
 from classifiers.ml.extract import TorchExtractor
@@ -156,7 +156,7 @@ class Command(BaseCommand):
         return out
 
     def _classifier(self, owner, backbone: str, n_classes: int, paths: list[Path], y: np.ndarray):
-        from classifiers.models import Classifier, Example, Label
+        from classifiers.models import Classifier, Label, Photo
 
         classifier = Classifier.objects.create(owner=owner, name=f"benchmark {n_classes}x50", backbone=backbone)
         by_class = [[p for p, label in zip(paths, y, strict=True) if label == c] for c in range(int(y.max()) + 1)]
@@ -166,8 +166,8 @@ class Command(BaseCommand):
             for i in range(50):
                 path = pool[i % len(pool)]
                 data = path.read_bytes()
-                example = Example(label=label, sha256=hashlib.sha256(data).hexdigest(), width=1, height=1)
-                example.image.save(path.name, ContentFile(data), save=True)
+                photo = Photo(label=label, sha256=hashlib.sha256(data).hexdigest(), width=1, height=1)
+                photo.image.save(path.name, ContentFile(data), save=True)
         return classifier
 
     def _train(self, classifier) -> float:

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
-from classifiers.models import Classifier, Example, Label, ModelVersion, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
 
 PASSWORD = "correct-horse-battery-9"
@@ -75,15 +75,15 @@ def jpeg_bytes(color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int
     return buffer.getvalue()
 
 
-def example_create(label: Label, color: tuple[int, int, int] = (200, 30, 30)) -> Example:
+def photo_create(label: Label, color: tuple[int, int, int] = (200, 30, 30)) -> Photo:
     """An example photo saved the way imports save them (a real JPEG in storage), without the importer."""
     data = jpeg_bytes(color)
-    example = Example(
+    photo = Photo(
         label=label, sha256=hashlib.sha256(data).hexdigest(), width=64, height=48, original_name="red.jpg"
     )
-    example.image.save("red.jpg", ContentFile(data), save=False)
-    example.save()
-    return example
+    photo.image.save("red.jpg", ContentFile(data), save=False)
+    photo.save()
+    return photo
 
 
 def objects_of(person: Person) -> dict[str, object]:
@@ -93,7 +93,7 @@ def objects_of(person: Person) -> dict[str, object]:
     classifier = Classifier.objects.create(owner=person.user, name=f"{person.user.username}'s dresses")
     label = Label.objects.create(classifier=classifier, name="blue-black dress")
     Label.objects.create(classifier=classifier, name="white-gold dress")
-    example = example_create(label)
+    photo = photo_create(label)
     version = ModelVersion.objects.create(
         classifier=classifier,
         number=1,
@@ -107,7 +107,7 @@ def objects_of(person: Person) -> dict[str, object]:
     return {
         "classifier_id": classifier.id,
         "label_id": label.id,
-        "image_id": example.id,
+        "image_id": photo.id,
         "run_id": run.id,
         "job_id": job.id,
         "key_id": ApiKey.objects.get(user=person.user).id,

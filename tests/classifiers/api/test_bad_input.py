@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from classifiers.models import Example, Label
+from classifiers.models import Label, Photo
 from classifiers.services.catalog import classifier_create
 from tests.bad_uploads import ODD, REFUSED, Odd, Refused
 from tests.fakes.images import photo
@@ -39,7 +39,7 @@ def test_a_bad_file_is_listed_with_its_reason_and_the_good_photo_beside_it_is_ke
     assert len(body["added"]) == 1 + bad.kept_inside
     refusal = next(item for item in body["rejected"] if item["name"] == bad.listed_as)
     assert (refusal["code"], refusal["reason"]) == (bad.code, bad.reason)
-    assert label.examples.count() == 1 + bad.kept_inside
+    assert label.photos.count() == 1 + bad.kept_inside
 
 
 @pytest.mark.parametrize("bad", [b for b in REFUSED if not b.kept_inside], ids=str)
@@ -49,7 +49,7 @@ def test_a_bad_file_sent_alone_is_refused_with_a_status_and_the_reason_in_words(
     error = response.json()["error"]
     assert error["message"] == f"None of the files was added. {bad.listed_as}: {bad.reason}"
     assert error["details"]["rejected"] == [{"name": bad.listed_as, "code": bad.code, "reason": bad.reason}]
-    assert not label.examples.exists()
+    assert not label.photos.exists()
 
 
 @pytest.mark.parametrize("odd", ODD, ids=str)
@@ -125,7 +125,7 @@ def test_a_class_named_like_another_is_refused_in_words_whatever_the_case_and_sp
     assert response.json()["error"]["message"] == (
         'The class "🐱 CAT" is named twice. Give each class a different name.'
     )
-    assert not Example.objects.exists()
+    assert not Photo.objects.exists()
 
 
 # --- Predict ------------------------------------------------------------------------------------------

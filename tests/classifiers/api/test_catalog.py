@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from classifiers.models import Classifier, Example, Label, ModelVersion, TrainingRun
-from tests.classifiers.api.conftest import example_create
+from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
+from tests.classifiers.api.conftest import photo_create
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +96,8 @@ def test_it_shows_counts_training_status_and_active_version(ada):
     classifier_id = create(ada).json()["id"]
     classifier = Classifier.objects.get(id=classifier_id)
     label = classifier.labels.first()
-    example_create(label)
-    example_create(label, color=(10, 10, 200))
+    photo_create(label)
+    photo_create(label, color=(10, 10, 200))
     TrainingRun.objects.create(classifier=classifier)
     body = ada.client.get(f"{CLASSIFIERS}{classifier_id}/").json()
     assert body["status"] == "training"
@@ -129,12 +129,12 @@ def test_renaming_to_an_empty_name_is_refused_and_changes_nothing(ada):
 
 def test_it_deletes_a_classifier_with_its_classes_and_photos(ada, django_capture_on_commit_callbacks):
     classifier_id = create(ada).json()["id"]
-    example = example_create(Label.objects.filter(classifier_id=classifier_id).first())
-    path = example.image.path
+    photo = photo_create(Label.objects.filter(classifier_id=classifier_id).first())
+    path = photo.image.path
     with django_capture_on_commit_callbacks(execute=True):
         assert ada.client.delete(f"{CLASSIFIERS}{classifier_id}/").status_code == 204
     assert not Classifier.objects.filter(id=classifier_id).exists()
-    assert not Example.objects.exists()
+    assert not Photo.objects.exists()
     assert not os.path.exists(path)
     assert ada.client.get(f"{CLASSIFIERS}{classifier_id}/").status_code == 404
 

@@ -11,7 +11,7 @@ import pytest
 
 from classifiers.services.catalog import classifier_create
 from tests.classifiers.api.conftest import train_now
-from tests.classifiers.conftest import add_example, photos
+from tests.classifiers.conftest import add_photo, photos
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def credited(ada):
         files = photos("clothing", label.name)
         licences = ["CC BY-SA 4.0"] * 4 + ["CC BY-NC 2.0", ""]
         for i, (path, licence) in enumerate(zip(files, licences, strict=False)):
-            add_example(label, path, provider="commons", license=licence, author=f"Photographer {i}",
+            add_photo(label, path, provider="commons", license=licence, author=f"Photographer {i}",
                         title=f"{label.name} {i}", source_url=f"https://upload.example.org/{label.name}/{i}.jpg",
                         page_url=f"https://commons.example.org/File:{label.name}_{i}.jpg", fetched_at=WHEN,
                         license_url="https://creativecommons.org/licenses/by-sa/4.0/" if licence else "")

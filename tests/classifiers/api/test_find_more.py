@@ -9,7 +9,7 @@ import pytest
 from classifiers.services.catalog import classifier_create
 from classifiers.services.search_jobs import search_job_execute
 from tests.classifiers.api.conftest import train_now
-from tests.classifiers.conftest import add_example, photos
+from tests.classifiers.conftest import add_photo, photos
 from tests.fakes.search import FakeCommons, Listing
 from tests.fakes.web import FakeWeb
 
@@ -21,7 +21,7 @@ def clothes(ada):
     classifier = classifier_create(owner=ada.user, name="Clothes", label_names=["shoes", "hat"])
     for label in classifier.labels.all():
         for path in photos("clothing", label.name)[:8]:
-            add_example(label, path)
+            add_photo(label, path)
     return classifier
 
 
@@ -90,7 +90,7 @@ def test_a_trained_run_suggests_where_more_photos_help_with_a_find_more_address(
     rubbish = classifier_create(owner=ada.user, name="Rubbish", label_names=["glass", "cardboard", "metal"])
     for label in rubbish.labels.all():
         for path in photos("trashnet", label.name):
-            add_example(label, path)
+            add_photo(label, path)
     run = ada.client.get(f"/api/v1/classifiers/{rubbish.id}/runs/{train_now(ada, rubbish.id)}/").json()
     assert run["status"] == "succeeded", run["error"]
     matrix = run["metrics"]["confusion"]["matrix"]

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from classifiers.models import Example
+from classifiers.models import Photo
 from tests.fakes.images import pattern, photo
 from tests.fakes.web import FakeWeb
 
@@ -51,7 +51,7 @@ def test_it_adds_uploaded_photos_and_describes_each(ada, label):
         "height",
         "flags",
     }
-    assert label.examples.count() == 2
+    assert label.photos.count() == 2
 
 
 def test_a_non_image_among_good_photos_is_rejected_with_its_reason_and_the_rest_are_kept(ada, label):
@@ -73,7 +73,7 @@ def test_a_non_image_among_good_photos_is_rejected_with_its_reason_and_the_rest_
     assert rejected["name"] == "notes.jpg"
     assert rejected["code"] == "not_an_image"
     assert rejected["reason"]
-    assert label.examples.count() == 2
+    assert label.photos.count() == 2
 
 
 def test_when_nothing_could_be_added_it_is_a_415_listing_each_reason(ada, label):
@@ -87,7 +87,7 @@ def test_when_nothing_could_be_added_it_is_a_415_listing_each_reason(ada, label)
     assert error["code"] == "unsupported_media_type"
     assert error["message"].startswith("None of the files was added. a.jpg: ")
     assert [item["name"] for item in error["details"]["rejected"]] == ["a.jpg", "b.svg"]
-    assert not Example.objects.exists()
+    assert not Photo.objects.exists()
 
 
 def test_the_same_photo_twice_is_a_409_duplicate(ada, label):
@@ -96,7 +96,7 @@ def test_the_same_photo_twice_is_a_409_duplicate(ada, label):
     assert response.status_code == 409
     [rejected] = response.json()["error"]["details"]["rejected"]
     assert rejected["code"] == "duplicate"
-    assert label.examples.count() == 1
+    assert label.photos.count() == 1
 
 
 def test_it_takes_a_zip_of_photos(ada, label):

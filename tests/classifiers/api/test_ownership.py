@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ApiKey
-from classifiers.models import Classifier, Example, Label, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, Photo, SearchJob, TrainingRun
 from tests.classifiers.api.conftest import jpeg_bytes, objects_of
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def snapshot(ada) -> dict:
     return {
         "classifiers": list(Classifier.objects.filter(owner=ada.user).values_list("id", "name", "active_version")),
         "labels": list(Label.objects.filter(classifier__owner=ada.user).values_list("id", "name").order_by("id")),
-        "examples": list(Example.objects.filter(label__classifier__owner=ada.user).values_list("id", flat=True)),
+        "examples": list(Photo.objects.filter(label__classifier__owner=ada.user).values_list("id", flat=True)),
         "runs": list(TrainingRun.objects.filter(classifier__owner=ada.user).values_list("id", "status")),
         "jobs": list(
             SearchJob.objects.filter(label__classifier__owner=ada.user).values_list("id", "status", "cancel_requested")

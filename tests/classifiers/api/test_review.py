@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.models import Example, Label
+from classifiers.models import Label, Photo
 from classifiers.services.catalog import classifier_create
 from classifiers.services.flags import flags_refresh
 from tests.classifiers.api.conftest import train_now
-from tests.classifiers.conftest import add_example, photos
+from tests.classifiers.conftest import add_photo, photos
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +22,10 @@ def clothes(ada):
     classifier = classifier_create(owner=ada.user, name="Clothes", label_names=["shoes", "hat", "pants"])
     for label in classifier.labels.all():
         for path in photos("clothing", label.name)[:10]:
-            add_example(label, path)
+            add_photo(label, path)
     shoes = classifier.labels.get(name="shoes")
     for kind in ("glass", "cardboard", "metal"):
-        add_example(shoes, photos("trashnet", kind)[0], original_name=f"{kind}.jpg")
+        add_photo(shoes, photos("trashnet", kind)[0], original_name=f"{kind}.jpg")
     flags_refresh(classifier=classifier)
     return classifier
 
@@ -34,8 +34,8 @@ def review_url(classifier) -> str:
     return f"/api/v1/classifiers/{classifier.id}/review/"
 
 
-def rubbish(classifier) -> list[Example]:
-    return list(Example.objects.filter(label__classifier=classifier, original_name__in=[
+def rubbish(classifier) -> list[Photo]:
+    return list(Photo.objects.filter(label__classifier=classifier, original_name__in=[
         "glass.jpg", "cardboard.jpg", "metal.jpg"]).order_by("original_name"))
 
 
@@ -87,7 +87,7 @@ def test_dropping_deletes_the_photo_and_moving_files_it_under_another_class(ada,
     bottle, box, _ = rubbish(clothes)
     dropped = ada.client.post(review_url(clothes), {"action": "drop", "image_ids": [str(bottle.id)]}, format="json")
     assert dropped.status_code == 200 and dropped.json()["applied"] == 1 and dropped.json()["images"] == []
-    assert not Example.objects.filter(id=bottle.id).exists()
+    assert not Photo.objects.filter(id=bottle.id).exists()
 
     hat = clothes.labels.get(name="hat")
     moved = ada.client.post(review_url(clothes), {"action": "move", "image_ids": [str(box.id)],
@@ -112,9 +112,9 @@ def test_a_move_without_a_class_or_to_another_persons_class_is_a_400_and_changes
 
 def test_photos_not_in_the_classifier_are_skipped_with_the_reason_and_the_rest_are_done(ada, bob, clothes):
     bobs = classifier_create(owner=bob.user, name="Bob's", label_names=["x", "y"]).labels.first()
-    from tests.classifiers.api.conftest import example_create
+    from tests.classifiers.api.conftest import photo_create
 
-    not_adas = example_create(bobs)
+    not_adas = photo_create(bobs)
     tin = rubbish(clothes)[2]
     response = ada.client.post(review_url(clothes), {"action": "drop", "image_ids": [str(not_adas.id), str(tin.id)]},
                                format="json")
@@ -122,7 +122,7 @@ def test_photos_not_in_the_classifier_are_skipped_with_the_reason_and_the_rest_a
     assert response.json()["applied"] == 1
     assert response.json()["skipped"] == [
         {"image_id": str(not_adas.id), "reason": "This classifier has no photo with this id."}]
-    assert Example.objects.filter(id=not_adas.id).exists()
+    assert Photo.objects.filter(id=not_adas.id).exists()
 
     none = ada.client.post(review_url(clothes), {"action": "keep", "image_ids": [str(not_adas.id)]}, format="json")
     assert none.status_code == 404 and none.json()["error"]["code"] == "not_found"
@@ -130,7 +130,7 @@ def test_photos_not_in_the_classifier_are_skipped_with_the_reason_and_the_rest_a
 
 def test_moving_a_picture_into_a_class_that_has_it_is_skipped_saying_so(ada, clothes):
     hat = clothes.labels.get(name="hat")
-    copy = add_example(clothes.labels.get(name="shoes"), photos("clothing", "hat")[0])
+    copy = add_photo(clothes.labels.get(name="shoes"), photos("clothing", "hat")[0])
     response = ada.client.post(review_url(clothes), {"action": "move", "image_ids": [str(copy.id)],
                                                      "label_id": str(hat.id)}, format="json")
     assert response.status_code == 200 and response.json()["applied"] == 0
@@ -152,7 +152,7 @@ def test_a_bad_decision_is_a_400_naming_the_field(ada, clothes, body, field):
 
 def test_photos_waiting_for_review_are_listed_and_trained_on_once_kept(ada, clothes):
     hat = clothes.labels.get(name="hat")
-    waiting = [add_example(hat, path, awaiting_review=True) for path in photos("clothing", "hat")[10:12]]
+    waiting = [add_photo(hat, path, awaiting_review=True) for path in photos("clothing", "hat")[10:12]]
     listed = ada.client.get(review_url(clothes)).json()["results"]
     tail = [item for item in listed if item["awaiting_review"]]
     assert {item["id"] for item in tail} == {str(e.id) for e in waiting}
@@ -167,4 +167,4 @@ def test_photos_waiting_for_review_are_listed_and_trained_on_once_kept(ada, clot
     assert [item["awaiting_review"] for item in kept.json()["images"]] == [False, False]
     run = ada.client.get(f"/api/v1/classifiers/{clothes.id}/runs/{train_now(ada, clothes.id)}/").json()
     assert run["metrics"]["examples"] == 35 and "awaiting_review" not in run["metrics"]["excluded"]
-    assert Label.objects.get(id=hat.id).examples.filter(awaiting_review=True).count() == 0
+    assert Label.objects.get(id=hat.id).photos.filter(awaiting_review=True).count() == 0

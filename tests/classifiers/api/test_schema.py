@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import ApiKey
-from classifiers.models import Example, SearchJob
+from classifiers.models import Photo, SearchJob
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def world(trained) -> dict[str, str]:
     return {
         "classifier_id": trained.classifier_id,
         "label_id": label_id,
-        "image_id": str(Example.objects.filter(label_id=label_id).first().id),
+        "image_id": str(Photo.objects.filter(label_id=label_id).first().id),
         "run_id": trained.run_id,
         "job_id": str(job.id),
         "key_id": str(ApiKey.objects.get(user=trained.owner.user).id),
@@ -135,7 +135,7 @@ CHECKS = [
 @pytest.mark.usefixtures("wsgi_calls_keep_the_test_transaction")
 @served.parametrize()
 @hypothesis_settings(
-    max_examples=EXAMPLES_PER_OPERATION,
+    max_photos=EXAMPLES_PER_OPERATION,
     deadline=None,
     derandomize=True,
     database=None,

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from classifiers.models import Classifier, Example, TrainingRun
+from classifiers.models import Classifier, Photo, TrainingRun
 from tests.classifiers.conftest import ENGINE_DATA
 from tests.worker import manage, process_env
 
@@ -42,7 +42,7 @@ def test_the_benchmark_reports_throughput_training_and_latency_and_leaves_nothin
     # The same figures are printed for people first, the JSON object comes last.
     assert any(line.strip().startswith("onnx_app_photos_per_s:") for line in lines[:-1])
     assert (get_user_model().objects.count(), Classifier.objects.count()) == (0, 0)
-    assert (Example.objects.count(), TrainingRun.objects.count()) == (0, 0)
+    assert (Photo.objects.count(), TrainingRun.objects.count()) == (0, 0)
 
 
 def test_on_a_data_folder_nothing_has_run_in_yet_it_creates_the_tables_first_instead_of_failing(tmp_path):

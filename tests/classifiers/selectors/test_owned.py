@@ -47,7 +47,7 @@ def page_client(person) -> Client:
 LOOKUPS = {
     "classifier": lambda user, o: owned.owned_classifier(user, o["classifier_id"]),
     "label": lambda user, o: owned.owned_label(user, o["classifier_id"], o["label_id"]),
-    "photo": lambda user, o: owned.owned_example(user, o["image_id"]),
+    "photo": lambda user, o: owned.owned_photo(user, o["image_id"]),
     "search job": lambda user, o: owned.owned_search_job(user, o["job_id"], classifier_id=o["classifier_id"]),
     "run": lambda user, o: owned.owned_run(user, o["classifier_id"], o["run_id"]),
     "version": lambda user, o: owned.owned_version(user, o["classifier_id"], o["number"]),
@@ -72,7 +72,7 @@ SURFACES = {
     "label": (lambda o: ("post", reverse("label_rename", args=[o["classifier_id"], o["label_id"]])),
               "/api/v1/classifiers/{classifier_id}/labels/{label_id}/",
               "Classifier {classifier_id} of yours has no class with id {label_id}."),
-    "photo": (lambda o: ("get", reverse("example_image", args=[o["image_id"]])),
+    "photo": (lambda o: ("get", reverse("photo_image", args=[o["image_id"]])),
               "/api/v1/images/{image_id}/file/", "You have no image with id {image_id}."),
     "search job": (lambda o: ("get", reverse("search_status", args=[o["classifier_id"], o["job_id"]])),
                    "/api/v1/search-jobs/{job_id}/", "You have no search job with id {job_id}."),
@@ -132,5 +132,5 @@ def test_a_move_to_a_class_of_another_classifier_finds_no_class(ada, bob, adas):
 def test_a_selection_keeps_only_the_classifiers_own_photos(ada, bob, adas):
     bobs = objects_of(bob)
     classifier = owned.owned_classifier(ada.user, adas["classifier_id"])
-    chosen = owned.owned_examples(classifier, [adas["image_id"], bobs["image_id"], "junk", str(uuid.uuid4())])
+    chosen = owned.owned_photos(classifier, [adas["image_id"], bobs["image_id"], "junk", str(uuid.uuid4())])
     assert [e.id for e in chosen] == [adas["image_id"]]

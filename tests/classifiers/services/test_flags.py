@@ -9,13 +9,13 @@ import io
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
-from classifiers.models import Example, TrainingRun
+from classifiers.models import Photo, TrainingRun
 from classifiers.selectors.review import doubt
 from classifiers.services.catalog import classifier_create
 from classifiers.services.flags import FlagsRefreshed, flags_refresh, flags_refresh_quietly
-from classifiers.services.review import example_keep, example_move
+from classifiers.services.review import photo_keep, photo_move
 from classifiers.services.training import training_run_execute
-from tests.classifiers.conftest import ENGINE_DATA, add_example, photos
+from tests.classifiers.conftest import ENGINE_DATA, add_photo, photos
 
 
 def train_now(classifier) -> TrainingRun:
@@ -23,18 +23,18 @@ def train_now(classifier) -> TrainingRun:
     return training_run_execute(run_id=run.id)
 
 
-def rubbish(label, **fields) -> list[Example]:
+def rubbish(label, **fields) -> list[Photo]:
     """One glass, one cardboard and one metal photo filed under `label`, as a careless search would."""
-    return [add_example(label, photos("trashnet", kind)[0], **fields) for kind in ("glass", "cardboard", "metal")]
+    return [add_photo(label, photos("trashnet", kind)[0], **fields) for kind in ("glass", "cardboard", "metal")]
 
 
-def mirrored_copy(label, path) -> Example:
+def mirrored_copy(label, path) -> Photo:
     with Image.open(path) as image:
         buffer = io.BytesIO()
         ImageOps.mirror(image.convert("RGB")).save(buffer, format="JPEG", quality=85)
-    example = Example(label=label, sha256="mirror-of-" + path.name, width=1, height=1, original_name="copy.jpg")
-    example.image.save("copy.jpg", ContentFile(buffer.getvalue()), save=True)
-    return example
+    photo = Photo(label=label, sha256="mirror-of-" + path.name, width=1, height=1, original_name="copy.jpg")
+    photo.image.save("copy.jpg", ContentFile(buffer.getvalue()), save=True)
+    return photo
 
 
 def test_rubbish_among_clothes_is_flagged_as_outlier_with_a_reason_and_a_strength(clothes):
@@ -42,12 +42,12 @@ def test_rubbish_among_clothes_is_flagged_as_outlier_with_a_reason_and_a_strengt
     intruders = rubbish(shoes)
     refreshed = flags_refresh(classifier=clothes)
     assert refreshed.photos == 39 and refreshed.unreadable == 0
-    for example in intruders:
-        example.refresh_from_db()
-        assert example.flags["outlier"].startswith("looks unlike the other photos of 'shoes'")
-        assert 0.25 <= example.flag_scores["outlier"] <= 1.0
-        assert doubt(example) == example.flag_scores["outlier"]
-    genuine_flagged = Example.objects.filter(label__classifier=clothes).exclude(flags={}).exclude(
+    for photo in intruders:
+        photo.refresh_from_db()
+        assert photo.flags["outlier"].startswith("looks unlike the other photos of 'shoes'")
+        assert 0.25 <= photo.flag_scores["outlier"] <= 1.0
+        assert doubt(photo) == photo.flag_scores["outlier"]
+    genuine_flagged = Photo.objects.filter(label__classifier=clothes).exclude(flags={}).exclude(
         id__in=[e.id for e in intruders])
     assert genuine_flagged.count() <= 3  # at most a tenth of the 36 real photos
     assert refreshed.flagged["outlier"] >= 3
@@ -55,17 +55,17 @@ def test_rubbish_among_clothes_is_flagged_as_outlier_with_a_reason_and_a_strengt
 
 def test_a_copy_in_the_same_class_is_a_duplicate_and_the_same_picture_in_two_classes_is_flagged_on_both(clothes):
     hat, pants, shoes = (clothes.labels.get(name=n) for n in ("hat", "pants", "shoes"))
-    original = hat.examples.order_by("created_at").first()
+    original = hat.photos.order_by("created_at").first()
     copy = mirrored_copy(hat, photos("clothing", "hat")[0])
     pants_photo = photos("clothing", "pants")[0]
-    also_in_shoes = add_example(shoes, pants_photo)
+    also_in_shoes = add_photo(shoes, pants_photo)
     flags_refresh(classifier=clothes)
 
     copy.refresh_from_db()
     original.refresh_from_db()
     assert copy.flags["duplicate"].startswith("nearly the same picture as ")
     assert "duplicate" not in original.flags
-    in_pants = pants.examples.get(sha256=also_in_shoes.sha256)
+    in_pants = pants.photos.get(sha256=also_in_shoes.sha256)
     also_in_shoes.refresh_from_db()
     assert in_pants.flags["in_other_class"] == "the same picture is also in 'shoes'"
     assert also_in_shoes.flags["in_other_class"] == "the same picture is also in 'pants'"
@@ -78,7 +78,7 @@ def test_a_photo_a_person_kept_is_not_flagged_again_for_the_same_reason(clothes)
     cardboard.refresh_from_db()
     assert "outlier" in cardboard.flags
 
-    example_keep(example=cardboard)
+    photo_keep(photo=cardboard)
     flags_refresh(classifier=clothes)
     cardboard.refresh_from_db()
     assert cardboard.flags == {} and cardboard.flag_scores == {}
@@ -87,8 +87,8 @@ def test_a_photo_a_person_kept_is_not_flagged_again_for_the_same_reason(clothes)
 
 def test_a_photo_moved_to_its_right_class_is_judged_there_afresh(clothes):
     hat, shoes = clothes.labels.get(name="hat"), clothes.labels.get(name="shoes")
-    stray = add_example(shoes, photos("clothing", "hat")[14])
-    moved = example_move(example=stray, label=hat)
+    stray = add_photo(shoes, photos("clothing", "hat")[14])
+    moved = photo_move(photo=stray, label=hat)
     flags_refresh(classifier=clothes)
     moved.refresh_from_db()
     assert moved.label_id == hat.id and "outlier" not in moved.flags
@@ -96,33 +96,33 @@ def test_a_photo_moved_to_its_right_class_is_judged_there_afresh(clothes):
 
 def test_training_writes_misclassified_only_for_the_photos_it_judged_and_a_search_leaves_them(clothes):
     shoes = clothes.labels.get(name="shoes")
-    cat = add_example(shoes, ENGINE_DATA / "imagenet" / "chelsea.jpg")
+    cat = add_photo(shoes, ENGINE_DATA / "imagenet" / "chelsea.jpg")
     run = train_now(clothes)
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
     cat.refresh_from_db()
     assert set(cat.flags) & {"outlier", "misclassified"}
     misclassified = {m["example_id"] for m in run.metrics["misclassified"] if m["confidence"] >= 0.5}
-    flagged = set(Example.objects.filter(flags__has_key="misclassified").values_list("id", flat=True))
+    flagged = set(Photo.objects.filter(flags__has_key="misclassified").values_list("id", flat=True))
     assert {str(i) for i in flagged} == misclassified
 
     flags_refresh(classifier=clothes)  # what a finished search does: cross-validation's verdicts stay
-    assert set(Example.objects.filter(flags__has_key="misclassified").values_list("id", flat=True)) == flagged
+    assert set(Photo.objects.filter(flags__has_key="misclassified").values_list("id", flat=True)) == flagged
 
 
 def test_photos_waiting_for_review_are_flagged_but_trained_on_only_once_kept(clothes):
     hat = clothes.labels.get(name="hat")
     waiting = rubbish(hat, awaiting_review=True) + [
-        add_example(hat, path, awaiting_review=True) for path in photos("clothing", "hat")[12:14]]
+        add_photo(hat, path, awaiting_review=True) for path in photos("clothing", "hat")[12:14]]
     run = train_now(clothes)
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
     assert run.metrics["examples"] == 36
     assert run.metrics["excluded"]["awaiting_review"] == 5
-    for example in waiting[:3]:
-        example.refresh_from_db()
-        assert "outlier" in example.flags and example.awaiting_review
+    for photo in waiting[:3]:
+        photo.refresh_from_db()
+        assert "outlier" in photo.flags and photo.awaiting_review
 
-    for example in waiting[3:]:
-        example_keep(example=example)
+    for photo in waiting[3:]:
+        photo_keep(photo=photo)
     run = train_now(clothes)
     assert run.metrics["examples"] == 38
     assert run.metrics["excluded"]["awaiting_review"] == 3

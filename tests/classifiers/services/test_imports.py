@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifiers.services.imports import examples_import_page, examples_import_urls
+from classifiers.services.imports import photos_import_page, photos_import_urls
 from nanoweb.errors import InvalidInput
 from scraper.safehttp import FetchError
 from tests.fakes import images
@@ -21,7 +21,7 @@ def test_good_urls_are_imported_and_each_bad_one_listed_with_its_reason(dress, w
         "missing": web.url("/gone.jpg"),
         "ftp": "ftp://example.org/a.jpg",
     }
-    result = examples_import_urls(label=dress, urls=[*good, *evil.values()])
+    result = photos_import_urls(label=dress, urls=[*good, *evil.values()])
     assert sorted(e.source_url for e in result.added) == sorted(good)
     assert all(e.provider == "url" and e.fetched_at is not None for e in result.added)
     codes = {item["url"]: item["code"] for item in result.rejected}
@@ -34,7 +34,7 @@ def test_good_urls_are_imported_and_each_bad_one_listed_with_its_reason(dress, w
 def test_url_import_refuses_loopback_addresses_in_production(dress, web, settings):
     settings.ALLOW_PRIVATE_URLS = False
     url = web.file("/p.jpg", images.photo(0))
-    result = examples_import_urls(label=dress, urls=[url, "http://169.254.169.254/latest/meta-data/"])
+    result = photos_import_urls(label=dress, urls=[url, "http://169.254.169.254/latest/meta-data/"])
     assert result.added == []
     assert {r["code"] for r in result.rejected} == {"blocked_address"}
     assert web.hits("/p.jpg") == 0
@@ -42,10 +42,10 @@ def test_url_import_refuses_loopback_addresses_in_production(dress, web, setting
 
 def test_url_import_needs_at_least_one_address_and_not_too_many(dress, settings):
     with pytest.raises(InvalidInput, match="Give at least one picture address."):
-        examples_import_urls(label=dress, urls=["  "])
+        photos_import_urls(label=dress, urls=["  "])
     settings.IMPORT_MAX_URLS = 2
     with pytest.raises(InvalidInput, match="3 addresses is too many at once; at most 2."):
-        examples_import_urls(label=dress, urls=["http://a/1", "http://a/2", "http://a/3"])
+        photos_import_urls(label=dress, urls=["http://a/1", "http://a/2", "http://a/3"])
 
 
 PAGE = """<!doctype html><html><head><title>Summer dresses</title>
@@ -65,7 +65,7 @@ def test_a_page_gives_its_pictures_from_img_srcset_lazy_attributes_og_image_and_
     web.file("/pic-1x.jpg", images.photo(11))
     web.file("/icon.png", images.tiny_png(), "image/png")
     page_url = web.file("/dresses.html", PAGE.encode(), "text/html; charset=utf-8")
-    result = examples_import_page(label=dress, page_url=page_url)
+    result = photos_import_page(label=dress, page_url=page_url)
     added = {e.source_url.rsplit(":", 1)[1].split("/", 1)[1]: e for e in result.added}
     assert set(added) == {"og.jpg", "large.jpg", "lazy.jpg", "pic-2x.jpg", "full/blue.jpg"}
     # The largest candidate stands for the picture; smaller renditions are not fetched.
@@ -80,7 +80,7 @@ def test_a_page_whose_robots_txt_forbids_it_is_not_read(dress, web, loopback_all
     web.file("/robots.txt", b"User-agent: *\nDisallow: /private/\n", "text/plain")
     page_url = web.file("/private/page.html", PAGE.encode(), "text/html")
     with pytest.raises(InvalidInput) as info:
-        examples_import_page(label=dress, page_url=page_url)
+        photos_import_page(label=dress, page_url=page_url)
     assert info.value.message == ("This site's robots.txt asks robots not to read this page, so NanoWeb will not. "
                                   "Save the pictures yourself and upload them instead.")
     assert web.hits("/private/page.html") == 0
@@ -91,7 +91,7 @@ def test_pictures_that_robots_txt_forbids_are_listed_not_fetched(dress, web, loo
     web.file("/og.jpg", images.photo(0))
     web.file("/full/blue.jpg", images.photo(1))
     page = '<html><head><meta property="og:image" content="/og.jpg"></head><a href="/full/blue.jpg">x</a></html>'
-    result = examples_import_page(label=dress, page_url=web.file("/p.html", page.encode(), "text/html"))
+    result = photos_import_page(label=dress, page_url=web.file("/p.html", page.encode(), "text/html"))
     assert len(result.added) == 1
     assert result.rejected == [{"url": web.url("/full/blue.jpg"), "code": "robots",
                                 "reason": "The picture's site asks robots not to fetch it (robots.txt)."}]
@@ -102,17 +102,17 @@ def test_a_site_whose_robots_txt_fails_is_left_alone(dress, web, loopback_allowe
     web.route("/robots.txt", lambda _r: Reply(503, b"busy", "text/plain"))
     page_url = web.file("/page.html", PAGE.encode(), "text/html")
     with pytest.raises(InvalidInput, match="robots.txt"):
-        examples_import_page(label=dress, page_url=page_url)
+        photos_import_page(label=dress, page_url=page_url)
 
 
 def test_a_page_without_pictures_says_so(dress, web, loopback_allowed):
     page_url = web.file("/empty.html", b"<html><body><p>Only words.</p></body></html>", "text/html")
     with pytest.raises(InvalidInput, match="No pictures were found on this page."):
-        examples_import_page(label=dress, page_url=page_url)
+        photos_import_page(label=dress, page_url=page_url)
 
 
 def test_a_page_address_that_is_a_picture_imports_the_picture(dress, web, loopback_allowed):
-    result = examples_import_page(label=dress, page_url=web.file("/just.jpg", images.photo(4)))
+    result = photos_import_page(label=dress, page_url=web.file("/just.jpg", images.photo(4)))
     assert len(result.added) == 1 and result.added[0].provider == "page"
 
 
@@ -120,6 +120,6 @@ def test_a_page_import_is_refused_on_loopback_in_production(dress, web, settings
     settings.ALLOW_PRIVATE_URLS = False
     page_url = web.file("/page.html", PAGE.encode(), "text/html")
     with pytest.raises(FetchError) as info:
-        examples_import_page(label=dress, page_url=page_url)
+        photos_import_page(label=dress, page_url=page_url)
     assert info.value.code == "blocked_address"
     assert web.requests == []

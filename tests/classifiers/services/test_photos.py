@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from classifiers.models import Example
-from classifiers.services.photos import DuplicateImage, Provenance, example_add
+from classifiers.models import Photo
+from classifiers.services.photos import DuplicateImage, Provenance, photo_add
 from scraper.images import ImageRejected
 from tests.fakes import images
 
@@ -31,74 +31,74 @@ def test_a_photo_is_stored_normalised_with_its_provenance(dress):
                             page_url="https://commons.example/File:Red_dress.jpg", title="Red dress",
                             license="CC BY-SA 4.0", license_url="https://creativecommons.org/licenses/by-sa/4.0/",
                             author="Jane Doe", fetched_at=timezone.now())
-    example = example_add(label=dress, data=images.photo(0), provenance=provenance)
-    example.refresh_from_db()
-    assert (example.provider, example.title, example.license, example.author) == (
+    photo = photo_add(label=dress, data=images.photo(0), provenance=provenance)
+    photo.refresh_from_db()
+    assert (photo.provider, photo.title, photo.license, photo.author) == (
         "commons", "Red dress", "CC BY-SA 4.0", "Jane Doe")
-    assert example.page_url == "https://commons.example/File:Red_dress.jpg"
-    assert example.image.name == f"examples/{dress.classifier_id}/{example.id}.jpg"
-    with default_storage.open(example.image.name) as stored:
+    assert photo.page_url == "https://commons.example/File:Red_dress.jpg"
+    assert photo.image.name == f"examples/{dress.classifier_id}/{photo.id}.jpg"
+    with default_storage.open(photo.image.name) as stored:
         assert Image.open(stored).format == "JPEG"
-    assert example.flags == {}
+    assert photo.flags == {}
 
 
 def test_the_same_photo_twice_in_one_class_is_refused_naming_the_first(dress):
-    first = example_add(label=dress, data=images.photo(0), provenance=upload("first.jpg"))
+    first = photo_add(label=dress, data=images.photo(0), provenance=upload("first.jpg"))
     with pytest.raises(DuplicateImage) as info:
-        example_add(label=dress, data=images.photo(0), provenance=upload("again.jpg"))
+        photo_add(label=dress, data=images.photo(0), provenance=upload("again.jpg"))
     assert info.value.code == "duplicate"
     assert info.value.duplicate_of == str(first.id)
     assert info.value.message.startswith('This picture is already in "dress" ("first.jpg", added ')
-    assert dress.examples.count() == 1
+    assert dress.photos.count() == 1
 
 
 def test_a_resized_recompressed_copy_is_refused_as_nearly_the_same(dress):
-    example_add(label=dress, data=images.photo(3), provenance=upload("original.jpg"))
+    photo_add(label=dress, data=images.photo(3), provenance=upload("original.jpg"))
     with pytest.raises(DuplicateImage) as info:
-        example_add(label=dress, data=resized_copy(images.photo(3)), provenance=upload("smaller.jpg"))
+        photo_add(label=dress, data=resized_copy(images.photo(3)), provenance=upload("smaller.jpg"))
     assert info.value.message.startswith('This picture is nearly the same as a picture already in "dress"')
 
 
 def test_different_photos_are_all_kept(dress):
     for index, data in enumerate(images.photos()):
-        example_add(label=dress, data=data, provenance=upload(f"{index}.jpg"))
-    assert dress.examples.count() == len(images.photos()) == 20
-    assert len(set(dress.examples.values_list("phash", flat=True))) == 20
+        photo_add(label=dress, data=data, provenance=upload(f"{index}.jpg"))
+    assert dress.photos.count() == len(images.photos()) == 20
+    assert len(set(dress.photos.values_list("phash", flat=True))) == 20
 
 
 def test_the_same_photo_in_another_class_is_kept_but_flagged_on_both(dress, hat):
-    in_dress = example_add(label=dress, data=images.photo(5), provenance=upload())
-    in_hat = example_add(label=hat, data=images.photo(5), provenance=upload())
+    in_dress = photo_add(label=dress, data=images.photo(5), provenance=upload())
+    in_hat = photo_add(label=hat, data=images.photo(5), provenance=upload())
     in_dress.refresh_from_db()
     assert in_hat.flags == {"in_other_class": 'the same picture is also in "dress"'}
     assert in_dress.flags == {"in_other_class": 'the same picture is also in "hat"'}
 
 
 def test_a_photo_kept_after_review_is_not_flagged_again_for_the_same_reason(dress, hat):
-    in_dress = example_add(label=dress, data=images.photo(5), provenance=upload())
-    Example.objects.filter(id=in_dress.id).update(dismissed_flags=["in_other_class"])
-    example_add(label=hat, data=images.photo(5), provenance=upload())
+    in_dress = photo_add(label=dress, data=images.photo(5), provenance=upload())
+    Photo.objects.filter(id=in_dress.id).update(dismissed_flags=["in_other_class"])
+    photo_add(label=hat, data=images.photo(5), provenance=upload())
     in_dress.refresh_from_db()
     assert in_dress.flags == {}
 
 
 def test_a_refused_file_leaves_no_row_and_no_file(dress, isolated_data_dir):
     with pytest.raises(ImageRejected):
-        example_add(label=dress, data=images.HTML_NAMED_JPG, provenance=upload())
-    assert dress.examples.count() == 0
+        photo_add(label=dress, data=images.HTML_NAMED_JPG, provenance=upload())
+    assert dress.photos.count() == 0
     assert not list((isolated_data_dir / "media").rglob("*.jpg"))
 
 
 def test_a_duplicate_leaves_no_extra_file(dress, isolated_data_dir):
-    example_add(label=dress, data=images.photo(0), provenance=upload())
+    photo_add(label=dress, data=images.photo(0), provenance=upload())
     with pytest.raises(DuplicateImage):
-        example_add(label=dress, data=images.photo(0), provenance=upload())
+        photo_add(label=dress, data=images.photo(0), provenance=upload())
     assert len(list((isolated_data_dir / "media").rglob("*.jpg"))) == 1
 
 
 def test_overlong_provenance_is_cut_to_fit_and_an_overlong_url_dropped(dress):
     provenance = Provenance(provider="url", title="t" * 900, author="a" * 900,
                             source_url="https://x.example/" + "p" * 3000)
-    example = example_add(label=dress, data=images.photo(1), provenance=provenance)
-    example.refresh_from_db()
-    assert len(example.title) == 500 and len(example.author) == 300 and example.source_url == ""
+    photo = photo_add(label=dress, data=images.photo(1), provenance=provenance)
+    photo.refresh_from_db()
+    assert len(photo.title) == 500 and len(photo.author) == 300 and photo.source_url == ""

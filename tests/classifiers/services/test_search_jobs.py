@@ -68,17 +68,17 @@ def commons(web, settings, loopback_allowed):
 def test_a_search_fills_the_class_with_exactly_the_photos_asked_for_each_with_provenance(dress, commons):
     job = run(create(dress, count=10, providers=["commons"]))
     assert (job.status, job.error) == ("succeeded", "")
-    examples = list(dress.examples.all())
-    assert len(examples) == 10
-    assert len({e.sha256 for e in examples}) == len({e.phash for e in examples}) == 10
-    for example in examples:
-        assert example.provider == "commons" and example.search_job_id == job.id
-        assert example.title.startswith("Photo ") and example.author.startswith("Author ")
-        assert example.license == "CC BY-SA 4.0"
-        assert example.license_url == "https://creativecommons.org/licenses/by-sa/4.0/"
-        assert example.page_url.startswith("https://commons.wikimedia.org/wiki/File%3A")
-        assert example.source_url.startswith(commons.web.url("/commons/files/photo-"))
-        assert example.fetched_at is not None
+    photos = list(dress.photos.all())
+    assert len(photos) == 10
+    assert len({e.sha256 for e in photos}) == len({e.phash for e in photos}) == 10
+    for photo in photos:
+        assert photo.provider == "commons" and photo.search_job_id == job.id
+        assert photo.title.startswith("Photo ") and photo.author.startswith("Author ")
+        assert photo.license == "CC BY-SA 4.0"
+        assert photo.license_url == "https://creativecommons.org/licenses/by-sa/4.0/"
+        assert photo.page_url.startswith("https://commons.wikimedia.org/wiki/File%3A")
+        assert photo.source_url.startswith(commons.web.url("/commons/files/photo-"))
+        assert photo.fetched_at is not None
     assert job.counts["downloaded"] == 10 and job.counts["providers"]["commons"]["downloaded"] == 10
     assert set(job.counts["rejected"]) <= {"not_an_image", "truncated", "too_small", "too_many_pixels"}
     assert job.started_at and job.finished_at and job.query == "dress"
@@ -87,7 +87,7 @@ def test_a_search_fills_the_class_with_exactly_the_photos_asked_for_each_with_pr
 def test_when_results_run_out_every_refusal_is_counted_and_explained(dress, commons):
     job = run(create(dress, count=30, providers=["commons"]))
     assert job.status == "succeeded"
-    assert dress.examples.count() == 14
+    assert dress.photos.count() == 14
     assert job.counts["found"] == 19 and job.counts["downloaded"] == 14 and job.counts["duplicates"] == 1
     assert job.counts["rejected"] == {"not_an_image": 1, "truncated": 1, "too_small": 1, "too_many_pixels": 1}
     assert job.error.startswith("Found 14 of the 30 photos asked for: The search results ran out. Of the 19 found, "
@@ -102,9 +102,9 @@ def test_a_provider_that_times_out_is_recorded_and_the_next_one_carries_on(dress
     ddg.failure = Reply(200, b"", "text/html", delay=3)
     settings.DUCKDUCKGO_URL = ddg.base_url
     job = run(create(dress, count=8, providers=["duckduckgo", "commons"]))
-    assert job.status == "succeeded" and dress.examples.count() == 8
+    assert job.status == "succeeded" and dress.photos.count() == 8
     assert job.counts["provider_errors"] == {"duckduckgo": "DuckDuckGo did not answer in time."}
-    assert set(dress.examples.values_list("provider", flat=True)) == {"commons"}
+    assert set(dress.photos.values_list("provider", flat=True)) == {"commons"}
 
 
 def test_a_provider_with_too_few_photos_hands_over_to_the_next(dress, web, settings, loopback_allowed):
@@ -113,10 +113,10 @@ def test_a_provider_with_too_few_photos_hands_over_to_the_next(dress, web, setti
                                     for i in range(10)])
     settings.COMMONS_API_URL, settings.OPENVERSE_API_URL = commons.api_url, openverse.api_url
     job = run(create(dress, count=9, providers=["commons", "openverse"]))
-    assert job.status == "succeeded" and dress.examples.count() == 9
+    assert job.status == "succeeded" and dress.photos.count() == 9
     assert job.counts["providers"]["commons"]["downloaded"] == 4
     assert job.counts["providers"]["openverse"]["downloaded"] == 5
-    assert set(dress.examples.filter(provider="openverse").values_list("license", flat=True)) == {"CC0 1.0"}
+    assert set(dress.photos.filter(provider="openverse").values_list("license", flat=True)) == {"CC0 1.0"}
 
 
 def test_when_every_provider_fails_the_job_fails_in_words(dress, web, settings, loopback_allowed):
@@ -134,22 +134,22 @@ def test_when_every_provider_fails_the_job_fails_in_words(dress, web, settings, 
 
 def test_searching_again_tops_the_class_up_without_repeats(dress, commons):
     first = run(create(dress, count=5, providers=["commons"]))
-    assert dress.examples.count() == 5
-    first_urls = set(dress.examples.values_list("source_url", flat=True))
+    assert dress.photos.count() == 5
+    first_urls = set(dress.photos.values_list("source_url", flat=True))
     second = run(create(dress, count=8, providers=["commons"]))
-    assert (second.status, dress.examples.count()) == ("succeeded", 8)
-    added = set(dress.examples.filter(search_job=second).values_list("source_url", flat=True))
+    assert (second.status, dress.photos.count()) == ("succeeded", 8)
+    added = set(dress.photos.filter(search_job=second).values_list("source_url", flat=True))
     assert len(added) == 3 and not added & first_urls
     # Both jobs read the same first page of 10; the 5 pictures the class has are not even counted as found.
     assert second.counts["found"] == 10 - 5
-    assert len(set(dress.examples.values_list("phash", flat=True))) == 8
+    assert len(set(dress.photos.values_list("phash", flat=True))) == 8
     assert first.counts["downloaded"] == 5
 
 
 def test_a_class_that_already_has_enough_photos_gets_none_and_is_told_so(dress, commons):
     run(create(dress, count=3, providers=["commons"]))
     again = run(create(dress, count=3, providers=["commons"]))
-    assert again.status == "succeeded" and dress.examples.count() == 3
+    assert again.status == "succeeded" and dress.photos.count() == 3
     assert again.error == '"dress" already has 3 photos, as many as asked for; ask for a larger number to add more.'
 
 
@@ -178,7 +178,7 @@ def test_cancelling_a_running_search_stops_it_and_keeps_the_photos_already_saved
         web.route(f"/commons/files/{listing.name}", slow_photo(listing))
     search_job_execute(job_id=job.id)
     job.refresh_from_db()
-    kept = dress.examples.count()
+    kept = dress.photos.count()
     assert job.status == "cancelled"
     assert 1 <= kept < 20
     assert job.counts["downloaded"] == kept
@@ -193,7 +193,7 @@ def test_a_queued_search_cancelled_before_it_starts_never_runs(dress, commons):
     search_job_cancel(job=job)
     assert (job.status, job.error) == ("cancelled", "Cancelled before it started; nothing was downloaded.")
     run(job)
-    assert dress.examples.count() == 0 and commons.api_calls() == []
+    assert dress.photos.count() == 0 and commons.api_calls() == []
 
 
 def test_a_search_is_queued_after_commit_with_the_class_name_and_default_providers(dress, settings,
@@ -233,7 +233,7 @@ def test_a_job_orphaned_by_a_dead_worker_is_claimed_again_and_finished(dress, co
     old = timezone.now() - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS + 60)
     SearchJob.objects.filter(id=job.id).update(status="running", heartbeat_at=old, started_at=old)
     job = run(job)
-    assert job.status == "succeeded" and dress.examples.count() == 4
+    assert job.status == "succeeded" and dress.photos.count() == 4
     assert job.counts["attempts"] == 1 and job.started_at == old
 
 
@@ -262,7 +262,7 @@ def test_a_search_against_a_private_mirror_fills_the_class_with_private_urls_sti
     ])
     settings.COMMONS_API_URL = fake.api_url
     job = run(create(dress, count=10, providers=["commons"]))
-    assert dress.examples.count() == 6
+    assert dress.photos.count() == 6
     assert job.counts["rejected"] == {"blocked_address": 2}
     assert job.status == "succeeded" and job.error.startswith("Found 6 of the 10 photos asked for")
 
@@ -271,6 +271,6 @@ def test_when_a_commons_rendition_is_missing_the_original_is_fetched_instead(dre
     fake = FakeCommons(web, photo_listings(3, evil=False), thumbnails_missing=True)
     settings.COMMONS_API_URL = fake.api_url
     job = run(create(dress, count=3, providers=["commons"]))
-    assert job.status == "succeeded" and dress.examples.count() == 3
-    assert all("/thumb/" in e.source_url for e in dress.examples.all())  # the listed address, for "no repeats"
+    assert job.status == "succeeded" and dress.photos.count() == 3
+    assert all("/thumb/" in e.source_url for e in dress.photos.all())  # the listed address, for "no repeats"
     assert web.hits("/commons/files/photo-0.jpg") == 1

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from classifiers.models import Example
+from classifiers.models import Photo
 from classifiers.services.search_jobs import search_job_execute, search_job_find_more
-from classifiers.services.training import _training_examples
+from classifiers.services.training import _training_photos
 from nanoweb.errors import InvalidInput
-from tests.classifiers.conftest import add_example, photos
+from tests.classifiers.conftest import add_photo, photos
 from tests.fakes.search import FakeCommons, Listing
 
 
@@ -20,10 +20,10 @@ def shoes(classifier):
     """Eight real shoe photos and eight real hats already in the classifier."""
     label = classifier.labels.create(name="shoes")
     for path in photos("clothing", "shoes")[:8]:
-        add_example(label, path)
+        add_photo(label, path)
     hat = classifier.labels.get(name="hat")
     for path in photos("clothing", "hat")[:8]:
-        add_example(hat, path)
+        add_photo(hat, path)
     return label
 
 
@@ -51,12 +51,12 @@ def test_find_more_adds_photos_held_for_review_and_flags_the_rubbish_among_them(
     job = find_more(shoes, 6)
     assert job.status == "succeeded", job.error
     assert job.requested == 14 and job.hold_for_review
-    new = {e.title: e for e in Example.objects.filter(search_job=job)}
+    new = {e.title: e for e in Photo.objects.filter(search_job=job)}
     assert len(new) == 6 and all(e.awaiting_review for e in new.values())
     for title in ("Bottle", "Box"):
         assert new[title].flags["outlier"].startswith("looks unlike the other photos of 'shoes'")
     assert sum(1 for e in new.values() if e.flags) == 2
-    trained, excluded = _training_examples(shoes.classifier)
+    trained, excluded = _training_photos(shoes.classifier)
     assert len(trained) == 16 and excluded["awaiting_review"] == 6
 
 
@@ -64,7 +64,7 @@ def test_a_search_still_succeeds_and_keeps_its_photos_when_flagging_fails(shoes,
     type(shoes.classifier).objects.filter(id=shoes.classifier_id).update(backbone="no-such-backbone")
     job = find_more(shoes, 6)
     assert (job.status, job.error) == ("succeeded", "")
-    assert Example.objects.filter(search_job=job).count() == 6
+    assert Photo.objects.filter(search_job=job).count() == 6
     assert "could not refresh the flags" in caplog.text
 
 

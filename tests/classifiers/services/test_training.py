@@ -8,11 +8,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from classifiers.models import Example, ExampleFeature, ModelVersion, TrainingRun
+from classifiers.models import ModelVersion, Photo, PhotoFeature, TrainingRun
 from classifiers.services.training import training_run_create, training_run_execute, version_activate
 from nanoweb.celery import app as celery_app
 from nanoweb.errors import Conflict, InvalidInput, NotFound, Unavailable
-from tests.classifiers.conftest import add_example, make_classifier, photos
+from tests.classifiers.conftest import add_photo, make_classifier, photos
 
 Status = TrainingRun.Status
 
@@ -77,7 +77,7 @@ def test_a_successful_run_makes_version_1_active_with_honest_metrics(clothes):
         assert key in metrics, key
     assert metrics["embedded"] == {"new": 36, "from_cache": 0}
     assert all(set(m) == {"example_id", "label", "predicted", "confidence"} for m in metrics["misclassified"])
-    assert ExampleFeature.objects.filter(backbone="efficientnet-lite0").count() == 36
+    assert PhotoFeature.objects.filter(backbone="efficientnet-lite0").count() == 36
 
 
 def test_the_next_run_embeds_only_new_photos_and_becomes_version_2(clothes):
@@ -85,7 +85,7 @@ def test_the_next_run_embeds_only_new_photos_and_becomes_version_2(clothes):
     new = {"shoes": 4, "hat": 4, "pants": 2}  # 10 new photos on top of 36
     for name, count in new.items():
         for path in photos("clothing", name)[12 : 12 + count]:
-            add_example(clothes.labels.get(name=name), path)
+            add_photo(clothes.labels.get(name=name), path)
     second = train_now(clothes)
     assert second.metrics["embedded"] == {"new": 10, "from_cache": 36}
     clothes.refresh_from_db()
@@ -105,7 +105,7 @@ def test_an_older_version_can_be_made_active_again(clothes):
 
 def test_a_failed_run_says_why_and_leaves_the_active_version(clothes):
     train_now(clothes)
-    Example.objects.filter(label__name="hat").exclude(id=Example.objects.filter(label__name="hat").first().id).delete()
+    Photo.objects.filter(label__name="hat").exclude(id=Photo.objects.filter(label__name="hat").first().id).delete()
     failed = train_now(clothes)
     assert failed.status == Status.FAILED
     assert "add photos to 'hat' (1)" in failed.error
@@ -136,7 +136,7 @@ def test_open_licences_only_trains_on_open_photos_and_counts_the_rest(owner):
     for name in ("shoes", "hat"):
         label = classifier.labels.create(name=name)
         for path, licence in zip(photos("clothing", name, 5), licences, strict=True):
-            add_example(label, path, license=licence)
+            add_photo(label, path, license=licence)
     run = train_now(classifier)
     assert run.status == Status.SUCCEEDED, run.error
     excluded = run.metrics["excluded"]
@@ -150,7 +150,7 @@ def test_open_licences_only_refuses_when_too_few_open_photos_remain(owner):
     for name in ("shoes", "hat"):
         label = classifier.labels.create(name=name)
         for path in photos("clothing", name, 3):
-            add_example(label, path, license="All rights reserved")
+            add_photo(label, path, license="All rights reserved")
     with pytest.raises(InvalidInput, match="without an open licence were left out"):
         training_run_create(classifier=classifier)
 
@@ -158,7 +158,7 @@ def test_open_licences_only_refuses_when_too_few_open_photos_remain(owner):
 def test_a_wrong_photo_is_flagged_for_review_unless_a_person_kept_it(clothes):
     from tests.classifiers.conftest import ENGINE_DATA
 
-    cat = add_example(clothes.labels.get(name="shoes"), ENGINE_DATA / "imagenet" / "chelsea.jpg")
+    cat = add_photo(clothes.labels.get(name="shoes"), ENGINE_DATA / "imagenet" / "chelsea.jpg")
     train_now(clothes)
     cat.refresh_from_db()
     assert set(cat.flags) & {"outlier", "misclassified"}

@@ -7,7 +7,7 @@ import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from tests.fakes import images
 
 
@@ -28,7 +28,7 @@ def reasons(result) -> dict[str, tuple[str, str]]:
 
 
 def test_one_bad_file_never_sinks_the_others(dress):
-    result = examples_add_uploads(label=dress, files=[
+    result = photos_add_uploads(label=dress, files=[
         a_file("good1.jpg", images.photo(0)),
         a_file("empty.jpg", b""),
         a_file("page.jpg", images.HTML_NAMED_JPG),
@@ -49,12 +49,12 @@ def test_one_bad_file_never_sinks_the_others(dress):
     assert refused["icon.png"][0] == "too_small"
     assert refused["bomb.png"][0] == "too_many_pixels"
     assert refused["good1-again.jpg"][0] == "duplicate"
-    assert dress.examples.count() == 2
+    assert dress.photos.count() == 2
 
 
 def test_a_file_over_the_upload_limit_is_refused_by_size(dress, settings):
     settings.MAX_UPLOAD_BYTES = 1000
-    result = examples_add_uploads(label=dress, files=[a_file("big.jpg", images.photo(0))])
+    result = photos_add_uploads(label=dress, files=[a_file("big.jpg", images.photo(0))])
     size = f"{len(images.photo(0)) / 1024:.0f} KB"
     assert result.rejected == [{"name": "big.jpg", "code": "too_large",
                                 "reason": f"This file is {size}; the limit is 1000 bytes."}]
@@ -64,7 +64,7 @@ def test_a_zip_of_photos_is_unpacked_and_each_member_named(dress):
     upload = a_zip("photos.zip", {"summer/a.jpg": images.photo(0), "summer/": b"", "b.jpg": images.photo(1),
                                   "__MACOSX/._b.jpg": b"junk", "notes.txt": b"hello",
                                   "phone/IMG_0001.HEIC": images.heic_photo(), "lab/specimen.tif": images.tiff_16bit()})
-    result = examples_add_uploads(label=dress, files=[upload])
+    result = photos_add_uploads(label=dress, files=[upload])
     assert sorted(e.original_name for e in result.added) == ["IMG_0001.HEIC", "a.jpg", "b.jpg", "specimen.tif"]
     assert result.rejected == [{"name": "photos.zip/notes.txt", "code": "not_an_image",
                                 "reason": "Skipped: .txt files are not pictures."}]
@@ -73,7 +73,7 @@ def test_a_zip_of_photos_is_unpacked_and_each_member_named(dress):
 def test_paths_that_climb_out_of_the_zip_are_refused(dress):
     upload = a_zip("evil.zip", {"../../etc/cron.d/x.jpg": images.photo(0), "/abs/y.jpg": images.photo(1),
                                 "ok.jpg": images.photo(2)})
-    result = examples_add_uploads(label=dress, files=[upload])
+    result = photos_add_uploads(label=dress, files=[upload])
     assert [e.original_name for e in result.added] == ["ok.jpg"]
     refused = reasons(result)
     assert refused["evil.zip/../../etc/cron.d/x.jpg"] == (
@@ -84,7 +84,7 @@ def test_paths_that_climb_out_of_the_zip_are_refused(dress):
 def test_a_zip_bomb_member_is_not_unpacked(dress):
     upload = a_zip("bomb.zip", {"bomb.jpg": b"\0" * (20 * 1024 * 1024), "ok.jpg": images.photo(0)})
     assert len(upload) < 100_000
-    result = examples_add_uploads(label=dress, files=[upload])
+    result = photos_add_uploads(label=dress, files=[upload])
     assert len(result.added) == 1
     code, reason = reasons(result)["bomb.zip/bomb.jpg"]
     assert code == "zip_bomb"
@@ -95,7 +95,7 @@ def test_a_zip_with_10000_files_is_read_up_to_the_cap(dress, settings):
     settings.ZIP_MAX_FILES = 500
     members = {f"{i:05d}.jpg": b"x" for i in range(10_000)}
     members["00000.jpg"] = images.photo(0)
-    result = examples_add_uploads(label=dress, files=[a_zip("many.zip", members, zipfile.ZIP_STORED)])
+    result = photos_add_uploads(label=dress, files=[a_zip("many.zip", members, zipfile.ZIP_STORED)])
     assert len(result.added) == 1
     assert len(result.rejected) == 500  # 499 one-byte non-pictures, and the cap
     assert result.rejected[0] == {
@@ -107,7 +107,7 @@ def test_a_zip_with_10000_files_is_read_up_to_the_cap(dress, settings):
 def test_a_zip_that_unpacks_past_the_total_cap_stops_there(dress, settings):
     settings.ZIP_MAX_TOTAL_BYTES = len(images.photo(0)) + len(images.photo(1)) + 10
     upload = a_zip("big.zip", {f"{i}.jpg": images.photo(i) for i in range(4)}, zipfile.ZIP_STORED)
-    result = examples_add_uploads(label=dress, files=[upload])
+    result = photos_add_uploads(label=dress, files=[upload])
     assert len(result.added) == 2
     assert [r["code"] for r in result.rejected] == ["zip_too_large"]
 
@@ -115,7 +115,7 @@ def test_a_zip_that_unpacks_past_the_total_cap_stops_there(dress, settings):
 def test_a_nested_zip_and_a_broken_zip_are_refused_in_words(dress):
     nested = a_zip("outer.zip", {"inner.zip": b"PK\x03\x04rest"})
     broken = a_file("broken.zip", b"PK\x03\x04 this is not really a zip")
-    result = examples_add_uploads(label=dress, files=[nested, broken])
+    result = photos_add_uploads(label=dress, files=[nested, broken])
     refused = reasons(result)
     assert refused["outer.zip/inner.zip"] == ("nested_zip", "A zip inside a zip is not opened; upload it on its own.")
     assert refused["broken.zip"] == ("bad_zip", "This zip file is damaged or is not really a zip.")

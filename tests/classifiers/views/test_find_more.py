@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from classifiers.models import Example, SearchJob
+from classifiers.models import Photo, SearchJob
 
 
 def test_find_more_starts_a_search_whose_photos_wait_for_review(ada, hats_and_shoes):
     label = hats_and_shoes.labels.get(name="hat")
-    have = label.examples.count()
+    have = label.photos.count()
     response = ada[1].post(reverse("photos_find_more", args=[hats_and_shoes.id, label.id]), {"count": "20"})
     assert response.status_code == 302
     job = SearchJob.objects.get(label=label)
@@ -29,7 +29,7 @@ def test_find_more_refuses_a_count_past_the_class_limit_in_words(ada, hats_and_s
 
 
 def test_a_photo_waiting_for_review_is_on_the_review_page_until_kept(ada, hats_and_shoes):
-    waiting = Example.objects.filter(label__name="hat").first()
+    waiting = Photo.objects.filter(label__name="hat").first()
     waiting.awaiting_review = True
     waiting.save()
     page = ada[1].get(reverse("classifier_review", args=[hats_and_shoes.id])).content.decode()

@@ -6,12 +6,12 @@ import pytest
 from django.urls import reverse
 
 from accounts.services import api_key_create
-from classifiers.models import Classifier, Example, Label, ModelVersion, SearchJob
+from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob
 
 
 def urls_of(classifier: Classifier) -> list[tuple[str, str]]:
     label = classifier.labels.first()
-    example = Example.objects.filter(label=label).first()
+    photo = Photo.objects.filter(label=label).first()
     job = SearchJob.objects.create(label=label, query="hat", requested=5, providers=["commons"])
     ModelVersion.objects.create(classifier=classifier, number=1, artifact="x", backbone="b", labels=[])
     key, _ = api_key_create(user=classifier.owner, name="ada's key")
@@ -43,18 +43,18 @@ def urls_of(classifier: Classifier) -> list[tuple[str, str]]:
         ("post", reverse("api_key_revoke", args=[c, key.id])),
         ("get", reverse("model_download", args=[c])),
         ("get", reverse("attribution_download", args=[c, "csv"])),
-        ("get", reverse("example_image", args=[example.id])),
+        ("get", reverse("photo_image", args=[photo.id])),
     ]
 
 
 def test_every_classifier_page_is_not_found_for_another_person(hats_and_shoes, bob):
     _, client = bob
-    counts = (Classifier.objects.count(), Label.objects.count(), Example.objects.count())
+    counts = (Classifier.objects.count(), Label.objects.count(), Photo.objects.count())
     for method, url in urls_of(hats_and_shoes):
         response = getattr(client, method)(url, {"name": "mine now", "example": []})
         assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}"
         assert b"Not found" in response.content
-    assert (Classifier.objects.count(), Label.objects.count(), Example.objects.count()) == counts
+    assert (Classifier.objects.count(), Label.objects.count(), Photo.objects.count()) == counts
     assert Classifier.objects.get().name == "Hats or shoes"
 
 
@@ -69,9 +69,9 @@ def test_removing_photos_ignores_ids_of_another_persons_photos(hats_and_shoes, b
     from classifiers.services.catalog import classifier_create
 
     own = classifier_create(owner=bob_user, name="Bob's", label_names=["a", "b"])
-    adas_photo = Example.objects.filter(label__classifier=hats_and_shoes).first()
+    adas_photo = Photo.objects.filter(label__classifier=hats_and_shoes).first()
     response = bob_client.post(reverse("photos_remove", args=[own.id]), {"example": [str(adas_photo.id)]}, follow=True)
-    assert Example.objects.filter(id=adas_photo.id).exists()
+    assert Photo.objects.filter(id=adas_photo.id).exists()
     assert "Select the photos to remove first" in response.content.decode()
 
 

@@ -9,8 +9,8 @@ import zipfile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from classifiers.models import Example, Label, SearchJob
-from tests.classifiers.views.conftest import photo, photo_upload
+from classifiers.models import Label, Photo, SearchJob
+from tests.classifiers.views.conftest import photo_bytes, photo_upload
 
 
 def text_of(response) -> str:
@@ -26,8 +26,8 @@ def error_after(page: str, field_id: str) -> str:
 def test_the_page_shows_each_class_with_its_count_and_thumbnails(ada, hats_and_shoes):
     page = text_of(ada[1].get(reverse("classifier_detail", args=[hats_and_shoes.id])))
     assert "3 photos" in page
-    for example in Example.objects.all():
-        assert reverse("example_image", args=[example.id]) in page
+    for photo in Photo.objects.all():
+        assert reverse("photo_image", args=[photo.id]) in page
     assert "Drop photos or a zip here" in page
     assert "Find photos on the web" in page
 
@@ -38,7 +38,7 @@ def test_a_non_image_among_good_uploads_is_refused_with_its_reason_and_the_good_
              photo_upload("hat-0025.jpg")]
     response = ada[1].post(reverse("photos_upload", args=[hats_and_shoes.id, hat.id]), {"files": files}, follow=True)
     page = text_of(response)
-    assert hat.examples.count() == 5
+    assert hat.photos.count() == 5
     assert "Added 2 photos." in page
     assert "<strong>notes.txt</strong>" in page
     assert "not a picture" in page.lower() or "not an image" in page.lower()
@@ -51,7 +51,7 @@ def test_the_upload_script_gets_what_was_added_and_refused_as_json(ada, hats_and
     hat = hats_and_shoes.labels.get(name="hat")
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("a/hat-0026.jpg", photo("hat-0026.jpg"))
+        zf.writestr("a/hat-0026.jpg", photo_bytes("hat-0026.jpg"))
         zf.writestr("a/readme.txt", "not a photo")
     response = ada[1].post(reverse("photos_upload", args=[hats_and_shoes.id, hat.id]),
                            {"files": [SimpleUploadedFile("hats.zip", archive.getvalue())]},
@@ -59,7 +59,7 @@ def test_the_upload_script_gets_what_was_added_and_refused_as_json(ada, hats_and
     body = response.json()
     assert body["added"] == 1
     assert [item["name"] for item in body["rejected"]] == ["hats.zip/a/readme.txt"]
-    assert hat.examples.count() == 4
+    assert hat.photos.count() == 4
 
 
 def test_an_upload_without_files_says_what_to_do(ada, hats_and_shoes):
@@ -98,12 +98,12 @@ def test_adding_renaming_and_deleting_a_class(ada, hats_and_shoes):
 
 
 def test_removing_selected_photos_removes_just_those(ada, hats_and_shoes):
-    chosen = list(Example.objects.filter(label__name="hat")[:2])
+    chosen = list(Photo.objects.filter(label__name="hat")[:2])
     response = ada[1].post(reverse("photos_remove", args=[hats_and_shoes.id]),
                            {"example": [str(e.id) for e in chosen] + ["not-a-uuid"]}, follow=True)
     assert "Removed 2 photos." in text_of(response)
-    assert Example.objects.count() == 4
-    assert not Example.objects.filter(id__in=[e.id for e in chosen]).exists()
+    assert Photo.objects.count() == 4
+    assert not Photo.objects.filter(id__in=[e.id for e in chosen]).exists()
 
 
 def test_a_web_search_asking_for_too_many_photos_is_refused_next_to_the_count(ada, hats_and_shoes):
@@ -142,7 +142,7 @@ def test_a_search_status_reports_its_yield_in_words(ada, hats_and_shoes):
         label=hat, query="felt hat", requested=20, providers=["commons"], status=SearchJob.Status.SUCCEEDED,
         counts={"found": 34, "downloaded": 15, "duplicates": 2, "rejected": {"not_an_image": 1}, "had": 3},
     )
-    hat.examples.update(search_job=job)
+    hat.photos.update(search_job=job)
     body = ada[1].get(reverse("search_status", args=[hats_and_shoes.id, job.id])).json()
     assert body["active"] is False
     assert body["text"] == ("Done: “felt hat” — asked 17 → found 34 → saved 15 (2 duplicates, 1 not an image "
@@ -150,8 +150,8 @@ def test_a_search_status_reports_its_yield_in_words(ada, hats_and_shoes):
 
 
 def test_an_image_is_served_to_its_owner_as_a_private_jpeg(ada, hats_and_shoes):
-    example = Example.objects.first()
-    response = ada[1].get(reverse("example_image", args=[example.id]))
+    photo = Photo.objects.first()
+    response = ada[1].get(reverse("photo_image", args=[photo.id]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -171,11 +171,11 @@ def test_settings_rename_and_switch_to_openly_licensed_photos(ada, hats_and_shoe
 
 
 def test_flagged_photos_are_gathered_for_review(ada, hats_and_shoes):
-    example = Example.objects.filter(label__name="hat").first()
-    example.flags = {"outlier": "far from the other photos of this class"}
-    example.save()
+    photo = Photo.objects.filter(label__name="hat").first()
+    photo.flags = {"outlier": "far from the other photos of this class"}
+    photo.save()
     page = text_of(ada[1].get(reverse("classifier_detail", args=[hats_and_shoes.id])))
     review = page[page.index('id="flagged"'):]
     assert "Flagged for review (1)" in review
     assert "hat: far from the other photos of this class" in review
-    assert Label.objects.get(name="hat").examples.exclude(flags={}).count() == 1
+    assert Label.objects.get(name="hat").photos.exclude(flags={}).count() == 1

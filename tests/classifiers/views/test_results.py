@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from classifiers.models import Example, ModelVersion, TrainingRun
+from classifiers.models import ModelVersion, Photo, TrainingRun
 
 
 def metrics_for(classifier) -> dict:
-    wrong = Example.objects.filter(label__classifier=classifier, label__name="hat").first()
+    wrong = Photo.objects.filter(label__classifier=classifier, label__name="hat").first()
     return {
         "accuracy": 0.875,
         "evaluation": "5-fold cross-validation over 6 photos; every photo was tested by a model that never saw it.",
@@ -49,8 +49,8 @@ def test_the_results_page_shows_the_metrics_of_the_active_version(ada, hats_and_
     assert "1 of 4 “hat” photos answered “shoes”" in confusion
     assert "<polyline" in page and "8 photos 87.5%" in page
     assert "Accuracy is still rising: more photos will help." in page
-    wrong = Example.objects.get(id=metrics["misclassified"][0]["example_id"])
-    assert reverse("example_image", args=[wrong.id]) in page
+    wrong = Photo.objects.get(id=metrics["misclassified"][0]["example_id"])
+    assert reverse("photo_image", args=[wrong.id]) in page
     assert "taken for <strong>“shoes”</strong> (62%)" in page
     assert "Find 20 more photos of “hat”" in page
     assert page.count("Make active") == 1  # version 1; version 2 is already active
@@ -86,9 +86,9 @@ def test_a_failed_training_says_why(ada, hats_and_shoes):
 
 
 def test_the_photo_credits_list_every_photo_with_its_source(ada, hats_and_shoes):
-    example = Example.objects.filter(label__name="shoes").first()
-    example.provider, example.author, example.license = "commons", "=HYPERLINK(evil)", "CC BY-SA 4.0"
-    example.save()
+    photo = Photo.objects.filter(label__name="shoes").first()
+    photo.provider, photo.author, photo.license = "commons", "=HYPERLINK(evil)", "CC BY-SA 4.0"
+    photo.save()
     response = ada[1].get(reverse("attribution_download", args=[hats_and_shoes.id, "csv"]))
     lines = response.content.decode().splitlines()
     assert response["Content-Disposition"] == 'attachment; filename="hats-or-shoes-photo-credits.csv"'

@@ -12,15 +12,15 @@ from django.urls import reverse
 from PIL import Image
 
 from classifiers.services.training import training_run_create, training_run_execute
-from classifiers.services.uploads import examples_add_uploads
-from tests.classifiers.views.conftest import photo, photo_upload
+from classifiers.services.uploads import photos_add_uploads
+from tests.classifiers.views.conftest import photo_bytes, photo_upload
 from tests.fakes.web import FakeWeb
 
 
 def trained(classifier):
     hat, shoes = classifier.labels.get(name="hat"), classifier.labels.get(name="shoes")
-    examples_add_uploads(label=hat, files=[photo_upload(f"hat-{n:04d}.jpg") for n in range(24, 33)])
-    examples_add_uploads(label=shoes, files=[photo_upload(f"shoes-{n:04d}.jpg") for n in range(23, 32)])
+    photos_add_uploads(label=hat, files=[photo_upload(f"hat-{n:04d}.jpg") for n in range(24, 33)])
+    photos_add_uploads(label=shoes, files=[photo_upload(f"shoes-{n:04d}.jpg") for n in range(23, 32)])
     with transaction.atomic():  # queued on commit, which this test's transaction holds back: run it here
         run = training_run_create(classifier=classifier)
     run = training_run_execute(run_id=run.id)
@@ -65,7 +65,7 @@ def test_try_it_answers_with_a_bar_per_class_and_says_what_went_wrong(ada, hats_
 
     with FakeWeb() as web:  # a photo at an address, standing in for one on the web
         settings.ALLOW_PRIVATE_URLS = True
-        address = web.file("/never-seen-hat.jpg", photo("hat-0033.jpg"))
+        address = web.file("/never-seen-hat.jpg", photo_bytes("hat-0033.jpg"))
         answer = client.post(url, {"url": address}, HTTP_ACCEPT="application/json").json()["answer"]
         assert answer["label"] == "hat"
 

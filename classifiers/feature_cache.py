@@ -1,6 +1,6 @@
-"""The feature cache: each example is embedded once per backbone (ExampleFeature) and reused by every run.
+"""The feature cache: each photo is embedded once per backbone (PhotoFeature) and reused by every run.
 
-A training run asks for the features of its examples; only those with no stored features for this
+A training run asks for the features of its photos; only those with no stored features for this
 backbone (and this set of views) go through the network.
 """
 
@@ -14,14 +14,14 @@ from django.conf import settings
 
 from classifiers.ml.extract import OnnxExtractor, onnx_extractor
 from classifiers.ml.preprocess import VIEWS
-from classifiers.models import Example, ExampleFeature
+from classifiers.models import Photo, PhotoFeature
 
 
 @dataclass
 class CachedFeatures:
-    features: dict  # example id → float32 [views, dim]
+    features: dict  # photo id → float32 [views, dim]
     embedded: int = 0  # how many went through the network in this call
-    unreadable: dict = field(default_factory=dict)  # example id → reason
+    unreadable: dict = field(default_factory=dict)  # photo id → reason
 
 
 def extractor_for(backbone: str) -> OnnxExtractor:
@@ -33,40 +33,40 @@ def extractor_for(backbone: str) -> OnnxExtractor:
     )
 
 
-def _reader(example: Example) -> Callable[[], bytes]:
+def _reader(photo: Photo) -> Callable[[], bytes]:
     def read() -> bytes:
-        with example.image.open("rb") as handle:
+        with photo.image.open("rb") as handle:
             return handle.read()
 
     return read
 
 
 def features_for(
-    examples: Sequence[Example], *, backbone: str, on_progress: Callable[[int, int], None] | None = None
+    photos: Sequence[Photo], *, backbone: str, on_progress: Callable[[int, int], None] | None = None
 ) -> CachedFeatures:
-    ids = [example.id for example in examples]
+    ids = [photo.id for photo in photos]
     stored = {
-        row.example_id: np.frombuffer(bytes(row.vectors), dtype=np.float32).reshape(row.views, row.dim)
-        for row in ExampleFeature.objects.filter(example_id__in=ids, backbone=backbone, views=len(VIEWS))
+        row.photo_id: np.frombuffer(bytes(row.vectors), dtype=np.float32).reshape(row.views, row.dim)
+        for row in PhotoFeature.objects.filter(photo_id__in=ids, backbone=backbone, views=len(VIEWS))
     }
-    missing = [example for example in examples if example.id not in stored]
+    missing = [photo for photo in photos if photo.id not in stored]
     result = CachedFeatures(features=stored)
     if not missing:
         return result
     # Rows from an older set of views are replaced below.
-    ExampleFeature.objects.filter(example__in=missing, backbone=backbone).delete()
+    PhotoFeature.objects.filter(photo__in=missing, backbone=backbone).delete()
     embedded = extractor_for(backbone).embed([_reader(e) for e in missing], views=VIEWS, on_progress=on_progress)
     rows = []
-    for position, example in enumerate(missing):
+    for position, photo in enumerate(missing):
         vectors = embedded.features[position]
         if vectors is None:
-            result.unreadable[example.id] = embedded.errors.get(position, "could not be read")
+            result.unreadable[photo.id] = embedded.errors.get(position, "could not be read")
             continue
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        result.features[example.id] = vectors
+        result.features[photo.id] = vectors
         rows.append(
-            ExampleFeature(
-                example=example,
+            PhotoFeature(
+                photo=photo,
                 backbone=backbone,
                 views=vectors.shape[0],
                 dim=vectors.shape[1],
@@ -74,6 +74,6 @@ def features_for(
             )
         )
     # Another run may have embedded the same photos meanwhile: the unique constraint keeps one row each.
-    ExampleFeature.objects.bulk_create(rows, ignore_conflicts=True)
+    PhotoFeature.objects.bulk_create(rows, ignore_conflicts=True)
     result.embedded = len(rows)
     return result
