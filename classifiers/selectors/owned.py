@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.http import Http404
 
 from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, TrainingRun
@@ -22,43 +23,39 @@ class NotYours(NotFound, Http404):
     """Not found among the user's objects: a 404 on both surfaces, with a message the API shows."""
 
 
+def _the_one(rows: QuerySet, not_yours: str):
+    """The one row the filters leave, or a 404 saying what this person has no such thing of."""
+    row = rows.first()
+    if row is None:
+        raise NotYours(not_yours)
+    return row
+
+
 def owned_classifier(user: AbstractBaseUser, classifier_id: UUID) -> Classifier:
-    classifier = Classifier.objects.filter(id=classifier_id, owner=user).select_related("active_version").first()
-    if classifier is None:
-        raise NotYours(f"You have no classifier with id {classifier_id}.")
-    return classifier
+    return _the_one(Classifier.objects.filter(id=classifier_id, owner=user).select_related("active_version"),
+                    f"You have no classifier with id {classifier_id}.")
 
 
 def owned_label(user: AbstractBaseUser, classifier_id: UUID, label_id: UUID) -> Label:
-    label = (
+    return _the_one(
         Label.objects.filter(id=label_id, classifier_id=classifier_id, classifier__owner=user)
-        .select_related("classifier")
-        .first()
-    )
-    if label is None:
-        raise NotYours(f"Classifier {classifier_id} of yours has no class with id {label_id}.")
-    return label
+        .select_related("classifier"),
+        f"Classifier {classifier_id} of yours has no class with id {label_id}.")
 
 
 def owned_photo(user: AbstractBaseUser, photo_id: UUID, *, label: Label | None = None) -> Photo:
     photos = Photo.objects.filter(id=photo_id, label__classifier__owner=user)
     if label is not None:
         photos = photos.filter(label=label)
-    photo = photos.select_related("label").first()
-    if photo is None:
-        raise NotYours(f"You have no image with id {photo_id}" + (f" in class {label.id}." if label else "."))
-    return photo
+    return _the_one(photos.select_related("label"),
+                    f"You have no image with id {photo_id}" + (f" in class {label.id}." if label else "."))
 
 
 def owned_run(user: AbstractBaseUser, classifier_id: UUID, run_id: UUID) -> TrainingRun:
-    run = (
+    return _the_one(
         TrainingRun.objects.filter(id=run_id, classifier_id=classifier_id, classifier__owner=user)
-        .select_related("version")
-        .first()
-    )
-    if run is None:
-        raise NotYours(f"Classifier {classifier_id} of yours has no training run with id {run_id}.")
-    return run
+        .select_related("version"),
+        f"Classifier {classifier_id} of yours has no training run with id {run_id}.")
 
 
 def owned_search_job(user: AbstractBaseUser, job_id: UUID, *, classifier_id: UUID | None = None) -> SearchJob:
@@ -66,17 +63,12 @@ def owned_search_job(user: AbstractBaseUser, job_id: UUID, *, classifier_id: UUI
     jobs = SearchJob.objects.filter(id=job_id, label__classifier__owner=user)
     if classifier_id is not None:
         jobs = jobs.filter(label__classifier_id=classifier_id)
-    job = jobs.select_related("label").first()
-    if job is None:
-        raise NotYours(f"You have no search job with id {job_id}.")
-    return job
+    return _the_one(jobs.select_related("label"), f"You have no search job with id {job_id}.")
 
 
 def owned_version(user: AbstractBaseUser, classifier_id: UUID, number: int) -> ModelVersion:
-    version = ModelVersion.objects.filter(classifier_id=classifier_id, classifier__owner=user, number=number).first()
-    if version is None:
-        raise NotYours(f"Classifier {classifier_id} of yours has no version {number}.")
-    return version
+    return _the_one(ModelVersion.objects.filter(classifier_id=classifier_id, classifier__owner=user, number=number),
+                    f"Classifier {classifier_id} of yours has no version {number}.")
 
 
 def _uuids(ids: Iterable[object]) -> list[UUID]:

@@ -1,4 +1,11 @@
-"""Workflows for classifiers, used by both the pages and the API.
+"""Workflows for classifiers, used by both the pages and the API (services push, selectors pull).
 
-catalog: classifiers and labels; training: runs, versions; prediction: answers from the active version.
+catalog      classifiers and their classes (labels): create, rename, delete
+photos       add one photo: normalise, refuse a duplicate, flag the same picture in another class
+uploads      a person's own files and zips; imports: image links and web pages; dedup: finding copies
+search_jobs  a web search for photos of one class, run in a worker
+flags        doubts about photos from their features (duplicates, outliers, misclassified); review: act on them
+jobs         the life of a background job (queue on commit, claim, heartbeat, orphaned, fail in words)
+training     training runs and model versions; recovery: work orphaned by a dead worker
+prediction   answers from a version, and the version as a download
 """

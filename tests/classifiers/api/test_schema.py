@@ -135,7 +135,7 @@ CHECKS = [
 @pytest.mark.usefixtures("wsgi_calls_keep_the_test_transaction")
 @served.parametrize()
 @hypothesis_settings(
-    max_photos=EXAMPLES_PER_OPERATION,
+    max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,
     derandomize=True,
     database=None,
