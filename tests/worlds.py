@@ -54,7 +54,7 @@ def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_nam
     Classifier.objects.filter(id=classifier.id).update(active_version=active)
     job = SearchJob.objects.create(label=first, query=first.name, requested=10, status="running")
     key, _ = api_key_create(user=owner, name=f"{name} key")
-    return {"classifier_id": classifier.id, "label_id": first.id, "example_id": flagged.id, "image_id": flagged.id,
+    return {"classifier_id": classifier.id, "label_id": first.id, "photo_id": flagged.id, "image_id": flagged.id,
             "job_id": job.id, "run_id": run.id, "key_id": key.id, "number": older.number, "fmt": "csv",
             # A real password-reset link of the owner's, as the mail carries it.
             "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)), "token": default_token_generator.make_token(owner)}

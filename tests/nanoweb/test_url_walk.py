@@ -124,7 +124,7 @@ def walk_as_nobody(world: dict, ada) -> list[str]:
         if (route.name, method) in PUBLIC:
             continue
         client = APIClient() if route.is_api else Client()
-        response = send(client, route, method, world, world["example_id"])
+        response = send(client, route, method, world, world["photo_id"])
         shown = f"{method} /{route.route} answered {response.status_code}"
         if MARKER.encode() in body_of(response):
             wrong.append(f"{shown} with Ada's data")
@@ -158,7 +158,7 @@ def walk_as(bob, how: str, world: dict, ada) -> list[str]:
         else:
             client = APIClient()
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-        response = send(client, route, method, world, world["example_id"])
+        response = send(client, route, method, world, world["photo_id"])
         shown = f"{method} /{route.route} answered {response.status_code}"
         if MARKER.encode() in body_of(response):
             wrong.append(f"{shown} with Ada's data")
