@@ -117,6 +117,8 @@ class _SearchRun:
         self.job = job
         self.label = job.label
         counts = {**empty_counts(), **(job.counts or {})}  # a re-claimed job keeps counting from where it was
+        # from the photos it really saved: a killed worker may have saved some after it last wrote its counts
+        counts["downloaded"] = max(int(counts["downloaded"]), Photo.objects.filter(search_job=job).count())
         counts["rejected"] = Counter(counts.get("rejected") or {})
         counts.setdefault("provider_errors", {})
         counts.setdefault("providers", {})
