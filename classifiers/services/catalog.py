@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from classifiers.models import Classifier, Label, Photo
 from classifiers.services.cleanup import classifier_files_delete
-from nanoweb.errors import Conflict, InvalidInput
+from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 
 MAX_NAME_LENGTH = 100
 MAX_LABELS = 50
@@ -23,7 +23,7 @@ def clean_name(raw: str, *, what: str) -> str:
             f"The {what} name is {len(name)} characters long; keep it to {MAX_NAME_LENGTH}.",
             details={"field": what},
         )
-    return name
+    return refuse_invisible_characters(name, what=f"{what} name", field=what)
 
 
 def clean_label_names(raw_names: list[str]) -> list[str]:

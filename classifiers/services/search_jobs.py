@@ -21,7 +21,7 @@ from classifiers.models import Label, Photo, SearchJob, empty_counts
 from classifiers.services.flags import flags_refresh_quietly
 from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, jobs_orphaned
 from classifiers.services.photos import DuplicateImage, Provenance, photo_add_normalised
-from nanoweb.errors import Conflict, InvalidInput
+from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 from scraper.downloader import Downloaded, download_images, fetch_image
 from scraper.providers import ImageHit, ProviderError, get_provider
 
@@ -41,6 +41,7 @@ def search_job_create(*, label: Label, query: str | None = None, count: int = 20
     if len(query) > MAX_QUERY_LENGTH:
         raise InvalidInput(f"The search phrase is {len(query)} characters long; keep it to {MAX_QUERY_LENGTH}.",
                            details={"field": "query"})
+    refuse_invisible_characters(query, what="search phrase", field="query")
     try:
         count = int(count)
     except (TypeError, ValueError):
