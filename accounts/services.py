@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from accounts.models import ApiKey, hash_api_key, new_api_key
-from nanoweb.errors import InvalidInput, NotFound
+from nanoweb.errors import InvalidInput, NotFound, refuse_invisible_characters
 
 PREFIX_LENGTH = 10
 MAX_KEYS_PER_USER = 100
@@ -26,6 +26,7 @@ def api_key_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiKey, s
     name = " ".join(str(name).split())
     if len(name) > 100:
         raise InvalidInput(f"The key name is {len(name)} characters long; keep it to 100.", details={"field": "name"})
+    refuse_invisible_characters(name, what="key name", field="name")
     if ApiKey.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_KEYS_PER_USER:
         raise InvalidInput(
             f"You already have {MAX_KEYS_PER_USER} API keys. Revoke some you no longer use first.",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class ServiceError(Exception):
     code = "invalid"
@@ -44,3 +46,22 @@ class Unavailable(ServiceError):
 
     code = "unavailable"
     http_status = 503
+
+
+# Bidirectional embeddings, overrides and isolates: invisible, and they make a name read differently from
+# what it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def refuse_invisible_characters(text: str, *, what: str, field: str) -> str:
+    """`text` as it is, or InvalidInput when it holds an invisible control character (a bell, an escape, a
+    lone surrogate, a direction override): a name people read must show every character it has. White
+    space is not refused here; callers collapse it first."""
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS:
+            raise InvalidInput(
+                f"The {what} has an invisible control character in it (character {position}). "
+                "Type it again without that character.",
+                details={"field": field, "character": f"U+{ord(char):04X}", "position": position},
+            )
+    return text

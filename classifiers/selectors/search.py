@@ -66,6 +66,13 @@ def _asked(job: SearchJob) -> int:
     return max(job.requested - int(had), 0) if had is not None else job.requested
 
 
+def _saved(counts: dict, photos_of_the_job: int) -> int:
+    """Photos the search saved: its count, or the photos that name it when there are more. A worker killed
+    between saving photos and writing its count leaves the count short, and its next attempt counts on from
+    there; the photos themselves are what the search really saved."""
+    return max(int(counts.get("downloaded", 0)), photos_of_the_job)
+
+
 def refused_in_words(duplicates: int, rejected: dict[str, int]) -> str:
     """' (2 duplicates, 1 not an image refused)', the most frequent reason first; '' when none was."""
     refused = [f"{duplicates} duplicate{'s' if duplicates != 1 else ''}"] if duplicates else []
@@ -92,7 +99,7 @@ def _yield_summary(y: dict) -> str:
 def search_job_yield(job: SearchJob) -> dict:
     """The yield of a job read through search_jobs_with_yield (no query of its own)."""
     counts = job.counts or {}
-    downloaded = int(counts.get("downloaded", 0))
+    downloaded = _saved(counts, job.photos_here + job.photos_moved)
     result = {
         "asked": _asked(job),
         "found": int(counts.get("found", 0)),
@@ -151,6 +158,7 @@ def search_job_summary(job: SearchJob) -> dict:
                 f"{refused_in_words(duplicates, rejected)}")
     else:
         kept = job.kept if hasattr(job, "kept") else job.photos.count()
+        saved = _saved(counts, kept)
         verb = {"cancelled": "Cancelled", "failed": "Stopped"}.get(job.status, "Done")
         words = yield_in_words(asked=target, found=found, saved=saved, duplicates=duplicates, rejected=rejected,
                                outcome=f"{kept} kept")

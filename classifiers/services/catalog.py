@@ -6,7 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from classifiers.models import Classifier, Label, Photo
-from nanoweb.errors import Conflict, InvalidInput
+from classifiers.services.cleanup import classifier_files_delete
+from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 
 MAX_NAME_LENGTH = 100
 MAX_LABELS = 50
@@ -22,7 +23,7 @@ def clean_name(raw: str, *, what: str) -> str:
             f"The {what} name is {len(name)} characters long; keep it to {MAX_NAME_LENGTH}.",
             details={"field": what},
         )
-    return name
+    return refuse_invisible_characters(name, what=f"{what} name", field=what)
 
 
 def clean_label_names(raw_names: list[str]) -> list[str]:
@@ -58,10 +59,20 @@ def classifier_update(*, classifier: Classifier, name: str | None = None,
 
 
 def classifier_delete(*, classifier: Classifier) -> None:
+    """The classifier, its classes, photos, runs and versions; after commit, its photo and model files."""
+    classifier_id = classifier.id
+    version_ids = list(classifier.versions.values_list("id", flat=True))
     files = [photo.image for photo in Photo.objects.filter(label__classifier=classifier)]
     classifier.delete()
-    # Files go after the rows, so a failure here leaves orphan files, never rows without files.
-    transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
+
+    def files_delete() -> None:
+        for file in files:
+            if file:
+                file.delete(save=False)
+        classifier_files_delete(classifier_id=classifier_id, version_ids=version_ids)
+
+    # Files go after the rows, so a failure here leaves orphan files (the sweep's), never rows without files.
+    transaction.on_commit(files_delete, robust=True)
 
 
 def _existing_label_names(classifier: Classifier, *, excluding: Label | None = None) -> set[str]:

@@ -50,11 +50,29 @@ def loaded_model(version: ModelVersion) -> TrainedModel:
                 "classifier again, or make another version active.",
                 details={"version": version.number},
             ) from exc
+        _forget_deleted_versions()
         with _lock:
             if len(_models) >= MAX_CACHED_MODELS:
                 _models.pop(next(iter(_models)))
             _models[version.id] = model
     return model
+
+
+def loaded_models_forget(*, version_ids) -> None:
+    """Drop these versions' models from this process (their classifier was deleted)."""
+    with _lock:
+        for version_id in version_ids:
+            _models.pop(version_id, None)
+
+
+def _forget_deleted_versions() -> None:
+    """On every load (rare: once per version and process), drop the models whose version row is gone, so a
+    process that did not delete the classifier does not keep its class names and feature bank in memory."""
+    with _lock:
+        cached = list(_models)
+    if cached:
+        alive = set(ModelVersion.objects.filter(id__in=cached).values_list("id", flat=True))
+        loaded_models_forget(version_ids=[version_id for version_id in cached if version_id not in alive])
 
 
 def _refusal(failure: PictureError, count: int) -> ServiceError:

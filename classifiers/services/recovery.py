@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from classifiers.models import TrainingRun
+from classifiers.services.cleanup import orphan_files_delete
 from classifiers.services.jobs import job_fail, jobs_orphaned
 from classifiers.services.search_jobs import search_jobs_fail_stale
 from classifiers.services.training import send_training_task
@@ -59,7 +60,8 @@ def training_runs_recover() -> int:
 
 
 def orphans_recover() -> dict[str, int]:
-    return {"training_runs": training_runs_recover(), "search_jobs": search_jobs_fail_stale()}
+    return {"training_runs": training_runs_recover(), "search_jobs": search_jobs_fail_stale(),
+            "orphan_folders": orphan_files_delete()}
 
 
 class RecoveryLoop:

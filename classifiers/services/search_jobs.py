@@ -21,7 +21,7 @@ from classifiers.models import Label, Photo, SearchJob, empty_counts
 from classifiers.services.flags import flags_refresh_quietly
 from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, jobs_orphaned
 from classifiers.services.photos import DuplicateImage, Provenance, photo_add_normalised
-from nanoweb.errors import Conflict, InvalidInput
+from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 from scraper.downloader import Downloaded, download_images, fetch_image
 from scraper.providers import ImageHit, ProviderError, get_provider
 
@@ -41,6 +41,7 @@ def search_job_create(*, label: Label, query: str | None = None, count: int = 20
     if len(query) > MAX_QUERY_LENGTH:
         raise InvalidInput(f"The search phrase is {len(query)} characters long; keep it to {MAX_QUERY_LENGTH}.",
                            details={"field": "query"})
+    refuse_invisible_characters(query, what="search phrase", field="query")
     try:
         count = int(count)
     except (TypeError, ValueError):
@@ -117,6 +118,8 @@ class _SearchRun:
         self.job = job
         self.label = job.label
         counts = {**empty_counts(), **(job.counts or {})}  # a re-claimed job keeps counting from where it was
+        # from the photos it really saved: a killed worker may have saved some after it last wrote its counts
+        counts["downloaded"] = max(int(counts["downloaded"]), Photo.objects.filter(search_job=job).count())
         counts["rejected"] = Counter(counts.get("rejected") or {})
         counts.setdefault("provider_errors", {})
         counts.setdefault("providers", {})

@@ -25,6 +25,7 @@ from classifiers.ml import artifacts
 from classifiers.ml.training import NotEnoughData, check_enough, train
 from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
 from classifiers.open_licences import is_open_licence
+from classifiers.services.cleanup import classifier_files_delete
 from classifiers.services.flags import flags_refresh_quietly
 from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, job_send
 from nanoweb.errors import Conflict, InvalidInput, NotFound
@@ -169,8 +170,8 @@ def training_run_execute(*, run_id: uuid.UUID | str) -> TrainingRun | None:
     except Exception as exc:
         log.exception("training run %s failed", run.id)
         _fail(run, _in_words(exc))
-    run.refresh_from_db()
-    return run
+    # None when the classifier was deleted meanwhile, and its runs with it.
+    return TrainingRun.objects.filter(id=run.id).first()
 
 
 def _storage_in_words(exc: OSError) -> str:
@@ -245,6 +246,8 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     report("saving the model", 0.96, force=True)
     folder_name = f"{classifier.id}/{run.id}"
     folder = Path(settings.ARTIFACTS_DIR) / folder_name
+    if not Classifier.objects.filter(id=classifier.id).exists():
+        return  # deleted while it trained (its runs with it): nothing of it is written
     if not folder.exists():  # a re-claimed run may have written it before its worker died
         artifacts.save(
             result.model,
@@ -254,7 +257,10 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             extra={"label_ids": [str(label.id) for label in labels]},
         )
     with transaction.atomic():
-        locked = Classifier.objects.select_for_update().get(id=classifier.id)
+        locked = Classifier.objects.select_for_update().filter(id=classifier.id).first()
+        if locked is None:  # deleted while the model was written: its files go as the others did
+            classifier_files_delete(classifier_id=classifier.id)
+            return
         number = (locked.versions.aggregate(top=Max("number"))["top"] or 0) + 1
         version = ModelVersion.objects.create(
             classifier=locked,

@@ -48,7 +48,7 @@ def label_add(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         try:
             label = label_create(classifier=classifier, name=form.cleaned_data["name"])
         except ServiceError as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, fields={"class": "name"})
         else:
             messages.success(request, f"Added the class “{label.name}”. Now add photos of it.")
             return _back_to(label)
@@ -64,7 +64,7 @@ def label_edit(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> Htt
         try:
             label_rename(label=label, name=form.cleaned_data["name"])
         except ServiceError as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, fields={"class": "name"})
         else:
             messages.success(request, f"Renamed the class to “{label.name}”.")
             return _back_to(label)

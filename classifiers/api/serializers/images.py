@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,8 +10,6 @@ from rest_framework import serializers
 
 from classifiers.models import Photo
 from classifiers.selectors.review import doubt
-
-MAX_URLS_PER_REQUEST = 100
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -71,8 +70,10 @@ class ImageImportSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=2000),
         required=False,
         min_length=1,
-        max_length=MAX_URLS_PER_REQUEST,
-        help_text="http(s) addresses of images.",
+        # The one limit the pages and the README state too (NANOWEB_IMPORT_MAX_URLS).
+        max_length=settings.IMPORT_MAX_URLS,
+        error_messages={"max_length": "Send at most {max_length} image addresses at a time."},
+        help_text=f"http(s) addresses of images, at most {settings.IMPORT_MAX_URLS}.",
     )
     page_url = serializers.CharField(
         required=False, max_length=2000, help_text="The address of a web page: every picture on it is imported."
