@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from classifiers.models import Classifier, Label, Photo
+from classifiers.services.flags import photos_sharing_picture, same_picture_flags_recheck
 from nanoweb.errors import Conflict, InvalidInput
 
 MAX_NAME_LENGTH = 100
@@ -59,6 +60,10 @@ def classifier_update(*, classifier: Classifier, name: str | None = None,
 
 def classifier_delete(*, classifier: Classifier) -> None:
     files = [photo.image for photo in Photo.objects.filter(label__classifier=classifier)]
+    # Removed photos waiting for "Undo" keep their files until purged; the classifier going takes them too.
+    storage = Photo._meta.get_field("image").storage
+    waiting = [name for removal in classifier.removals.filter(restored_at=None) for name in removal.files]
+    transaction.on_commit(lambda: [storage.delete(name) for name in waiting])
     classifier.delete()
     # Files go after the rows, so a failure here leaves orphan files, never rows without files.
     transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
@@ -98,7 +103,13 @@ def label_delete(*, label: Label) -> None:
     transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
 
 
-def photo_delete(*, photo: Photo) -> None:
+def photo_delete(*, photo: Photo, keep_file: bool = False) -> None:
+    """Delete the photo (its file after commit, unless `keep_file`: an undoable removal keeps it for now).
+    A photo flagged as a copy of this one is a copy of nothing any more: that flag goes with it."""
+    copies = photos_sharing_picture(photo=photo)
     image = photo.image
+    classifier = photo.label.classifier
     photo.delete()
-    transaction.on_commit(lambda: image.delete(save=False) if image else None)
+    same_picture_flags_recheck(classifier=classifier, photo_ids=copies)
+    if not keep_file:
+        transaction.on_commit(lambda: image.delete(save=False) if image else None)
