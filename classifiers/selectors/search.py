@@ -178,8 +178,11 @@ def searching_is_offline(owner) -> bool:
 def _raw_details(counts: dict) -> list[dict]:
     """Each search engine's own error, in full, for the "details" fold: {title, message}."""
     problems = counts.get("provider_problems") or {}
-    return [{"provider": name, "title": (problems.get(name) or {}).get("title") or name, "message": message}
-            for name, message in (counts.get("provider_errors") or {}).items()]
+    details = []
+    for name, message in (counts.get("provider_errors") or {}).items():
+        title = (problems.get(name) or {}).get("title") or name
+        details.append({"provider": name, "title": title, "message": message.removeprefix(f"{title}: ")})
+    return details
 
 
 def search_job_summary(job: SearchJob) -> dict:

@@ -114,8 +114,8 @@ def search_jobs_fail_stale() -> int:
     """End running jobs whose worker died (no heartbeat for a while); returns how many."""
     return job_fail(
         jobs_orphaned(SearchJob, stale_after=timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)),
-        error="The worker running this search stopped. The photos saved before that are kept; search again to "
-              "top the class up.")
+        error="The search stopped unexpectedly (NanoWeb's background process ended). The photos saved before that "
+              "are kept; search again to top the class up.")
 
 
 def search_job_execute(*, job_id) -> None:
@@ -148,8 +148,8 @@ class _SearchRun:
     def run(self) -> None:
         try:
             if self.counts["attempts"] > MAX_ATTEMPTS:
-                return self.finish(Status.FAILED, "This search stopped its worker several times and was given up. "
-                                                  "The photos saved so far are kept.")
+                return self.finish(Status.FAILED, "This search stopped NanoWeb's background process several times "
+                                                  "and was given up. The photos saved so far are kept.")
             self.counts["requested"] = self.job.requested
             self.counts["had"] = self.counts.get("had", self.photo_count())
             for name in self.job.providers:
@@ -164,7 +164,7 @@ class _SearchRun:
                                        "kept; search again to top the class up.")
         except Exception:
             logger.exception("Search job %s failed", self.job.id)
-            self.finish(Status.FAILED, "Something went wrong while searching (the details are in the worker's "
+            self.finish(Status.FAILED, "Something went wrong while searching (the details are in NanoWeb's "
                                        "log). The photos saved so far are kept; search again to continue.")
 
     def search_provider(self, name: str) -> None:

@@ -323,7 +323,8 @@ def test_stale_running_jobs_are_failed_in_words(dress, settings):
     assert search_jobs_fail_stale() == 1
     job.refresh_from_db()
     assert job.status == "failed"
-    assert job.error.startswith("The worker running this search stopped. The photos saved before that are kept")
+    assert job.error.startswith("The search stopped unexpectedly (NanoWeb's background process ended). The photos "
+                             "saved before that are kept")
 
 
 def test_a_search_against_a_private_mirror_fills_the_class_with_private_urls_still_refused(dress, web, settings):
