@@ -47,9 +47,11 @@ def confusion_rows(confusion: dict | None) -> tuple[list[str], list[ConfusionRow
     return labels, rows
 
 
-# Learning-curve plot geometry, in SVG user units; the SVG scales to its box.
-WIDTH, HEIGHT = 480, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+# Learning-curve plot geometry, in SVG user units; the SVG scales to its box (at most 28rem wide, about 330
+# px on a 390 px phone). Narrow enough, and its text large enough, that labels stay at 12 px or more there.
+WIDTH, HEIGHT = 360, 230
+LEFT, RIGHT, TOP, BOTTOM = 62, 12, 12, 44
+FONT_SIZE = 13
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,12 @@ class CurvePlot:
     right: int
     top: int
     bottom: int
+    font_size: int = FONT_SIZE
+
+    @property
+    def middle(self) -> float:
+        """The y axis's middle, where its label sits (rotated, so as -y)."""
+        return -(self.top + self.bottom) / 2
 
 
 def learning_curve_plot(curve: dict | None) -> CurvePlot | None:

@@ -97,6 +97,8 @@ class SearchJob(Job):
     cancel_requested = models.BooleanField(default=False)
     # The photos it adds wait for review and are not trained on until kept ("find N more photos of X").
     hold_for_review = models.BooleanField(default=False)
+    # A finished search a person put out of sight ("Dismiss"): its photos and yield stay, its words go.
+    dismissed = models.BooleanField(default=False)
 
     class Meta(Job.Meta):
         # The table it had when searches lived in the scraper app: moved without copying a row.
@@ -170,6 +172,19 @@ class PhotoFeature(models.Model):
     class Meta:
         db_table = "classifiers_examplefeature"
         constraints = [models.UniqueConstraint(fields=["photo", "backbone"], name="one_feature_per_backbone")]
+
+
+class PhotoRemoval(models.Model):
+    """Photos a person removed, kept for a few minutes so "Undo" can put them back: the rows as they were
+    (photos and their features, serialised) and their files, which are deleted only when this is purged."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="removals")
+    count = models.PositiveIntegerField()
+    rows = models.TextField()  # JSON: the Photo and PhotoFeature rows (django.core.serializers), exact times
+    files = models.JSONField(default=list)  # storage names of the photos' files
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
 
 
 class TrainingRun(Job):

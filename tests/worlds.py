@@ -1,6 +1,6 @@
 """A classifier with one of everything a page can show: photos (one flagged), a running web search, a
-finished training run, an active and an older version with full metrics, an API key. Security tests fill
-every path parameter of the site from it and read every page it makes appear."""
+finished training run, an active and an older version with full metrics, an API key, a removal to undo.
+Security tests fill every path parameter of the site from it and read every page it makes appear."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.services import api_key_create
-from classifiers.models import Classifier, ModelVersion, SearchJob, TrainingRun
+from classifiers.models import Classifier, ModelVersion, PhotoRemoval, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
 from classifiers.services.uploads import photos_add_uploads
 from tests.fakes.images import photo
@@ -54,7 +54,11 @@ def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_nam
     Classifier.objects.filter(id=classifier.id).update(active_version=active)
     job = SearchJob.objects.create(label=first, query=first.name, requested=10, status="running")
     key, _ = api_key_create(user=owner, name=f"{name} key")
-    return {"classifier_id": classifier.id, "label_id": first.id, "photo_id": flagged.id, "image_id": flagged.id,
-            "job_id": job.id, "run_id": run.id, "key_id": key.id, "number": older.number, "fmt": "csv",
+    # A removal "Undo" could put back (of no photo: the world keeps all its photos).
+    removal = PhotoRemoval.objects.create(classifier=classifier, count=0, rows='{"rows": "[]", "added": {}}',
+                                          files=[])
+    return {"classifier_id": classifier.id, "label_id": first.id, "image_id": flagged.id,
+            "photo_id": flagged.id, "removal_id": removal.id, "job_id": job.id, "run_id": run.id, "key_id": key.id,
+            "number": older.number, "fmt": "csv",
             # A real password-reset link of the owner's, as the mail carries it.
             "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)), "token": default_token_generator.make_token(owner)}

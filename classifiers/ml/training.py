@@ -68,15 +68,20 @@ class TrainResult:
     flags: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
+# The one rule for how few photos a class may have: each photo is tested on a model trained without it, so
+# a class needs one photo to learn from while another is tested. The pages say this number, and nothing else.
+MIN_PHOTOS_PER_CLASS = 2
+
+
 def check_enough(y: np.ndarray, labels: Sequence[str]) -> None:
     counts = np.bincount(y, minlength=len(labels)) if len(y) else np.zeros(len(labels), dtype=int)
     if len(labels) < 2:
         have = f"only {labels[0]!r}" if labels else "none yet"
         raise NotEnoughData(f"A classifier needs at least 2 classes to tell apart (it has {have}); add another class.")
-    short = [f"{name!r} ({count})" for name, count in zip(labels, counts, strict=True) if count < 2]
+    short = [f"{name!r} ({count})" for name, count in zip(labels, counts, strict=True) if count < MIN_PHOTOS_PER_CLASS]
     if short:
         raise NotEnoughData(
-            "Every class needs at least 2 photos to train and to measure accuracy; add photos to "
+            f"Every class needs at least {MIN_PHOTOS_PER_CLASS} photos to train and to measure accuracy; add photos to "
             + ", ".join(short)
             + "."
         )
@@ -347,6 +352,7 @@ __all__ = [
     "represent",
     "TrainedModel",
     "TrainResult",
+    "MIN_PHOTOS_PER_CLASS",
     "NotEnoughData",
     "softmax",
     "probabilities_with_unknown",

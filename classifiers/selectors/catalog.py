@@ -11,11 +11,10 @@ from uuid import UUID
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from classifiers.ml.training import MIN_PHOTOS_PER_CLASS
 from classifiers.models import Classifier, Label, SearchJob, TrainingRun
+from classifiers.selectors.training import run_state_text
 
-# Below this many photos in a class the page says "needs photos"; the training service has the final word
-# (it refuses a run with a message that says what to add).
-MIN_PHOTOS_PER_CLASS = 5
 MIN_CLASSES = 2
 
 
@@ -26,6 +25,7 @@ class State:
     text: str
     kind: str
     progress: float | None = None
+    run_id: UUID | None = None  # the run under way, whose progress the line follows
 
 
 def labels_with_counts(classifier: Classifier | None = None) -> QuerySet[Label]:
@@ -55,10 +55,8 @@ def classifier_state(classifier: Classifier, *, labels: list[Label] | None = Non
     if searching is None:
         searching = SearchJob.objects.filter(label__classifier=classifier,
                                              status__in=SearchJob.ACTIVE_STATUSES).exists()
-    if latest_run is not None and latest_run.status == TrainingRun.Status.QUEUED:
-        return State("waiting for a worker to start training", "busy", 0.0)
-    if latest_run is not None and latest_run.status == TrainingRun.Status.RUNNING:
-        return State(f"training {round(latest_run.progress * 100)}%", "busy", latest_run.progress)
+    if latest_run is not None and latest_run.status in TrainingRun.ACTIVE_STATUSES:
+        return State(run_state_text(latest_run), "busy", latest_run.progress or 0.0, run_id=latest_run.id)
     if searching:
         return State("finding photos on the web", "busy")
     version = classifier.active_version
@@ -73,9 +71,15 @@ def classifier_state(classifier: Classifier, *, labels: list[Label] | None = Non
         return State(f"needs at least {MIN_CLASSES} classes", "todo")
     short = [label for label in labels if label.photo_count < MIN_PHOTOS_PER_CLASS]
     if short:
-        return State(f"needs photos ({len(short)} of {len(labels)} classes have fewer than "
-                     f"{MIN_PHOTOS_PER_CLASS})", "todo")
+        return State(f"needs photos: each class needs at least {MIN_PHOTOS_PER_CLASS} "
+                     f"({len(short)} of {len(labels)} {'has' if len(short) == 1 else 'have'} fewer)", "todo")
     return State("ready to train", "ready")
+
+
+def labels_trainable(labels: list[Label]) -> bool:
+    """Whether the classes (read through labels_with_counts) meet the one rule the training service checks,
+    so the pages offer Train only then."""
+    return len(labels) >= MIN_CLASSES and all(label.photo_count >= MIN_PHOTOS_PER_CLASS for label in labels)
 
 
 def dashboard_rows(owner) -> list[tuple[Classifier, State, int]]:

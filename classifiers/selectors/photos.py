@@ -4,11 +4,13 @@ for the API, and a set of photos read back in a fixed order."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from uuid import UUID
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from classifiers.models import Label, Photo
+from classifiers.models import Classifier, Label, Photo, PhotoRemoval
 from classifiers.selectors.review import by_doubt
 
 
@@ -36,3 +38,18 @@ def photos_in_order(ids: Iterable[UUID]) -> list[Photo]:
 
 def photo_count(label: Label) -> int:
     return label.photos.count()
+
+
+# How long removed photos can be put back ("Undo"); services.removals purges them after that.
+UNDO_SECONDS = 10 * 60
+
+
+def photo_removal_undoable(classifier: Classifier, removal_id: object) -> PhotoRemoval | None:
+    """A removal of this classifier's photos (already the user's) that "Undo" can still put back, or None."""
+    try:
+        removal_id = UUID(str(removal_id))
+    except ValueError:
+        return None
+    return PhotoRemoval.objects.filter(
+        id=removal_id, classifier=classifier, restored_at=None,
+        created_at__gte=timezone.now() - timedelta(seconds=UNDO_SECONDS)).first()

@@ -143,6 +143,55 @@ def classifier_search_yields(classifier: Classifier) -> list[dict]:
     return rows
 
 
+# Why a finished search found nothing, in the words the pages lead with; the advice is in the job's note.
+OFFLINE, REFUSED, NO_RESULTS = "offline", "refused", "no_results"
+HEADLINES = {
+    OFFLINE: "Could not search for “{query}”: this computer is not connected to the internet",
+    REFUSED: "Could not search for “{query}”: the search engine would not answer just now",
+    NO_RESULTS: "No photos found for “{query}”",
+}
+# A search ended offline this recently (the owner's last searches, newest first) means searching cannot
+# work now: the pages stop offering it until one succeeds or the person asks to check again.
+RECENT_SEARCHES = 2
+
+
+def search_job_problem(job: SearchJob) -> str:
+    """OFFLINE, REFUSED or NO_RESULTS for a search that ended with nothing saved for that reason; else ''."""
+    if job.status != SearchJob.Status.FAILED:
+        return ""
+    counts = job.counts or {}
+    if int(counts.get("downloaded", 0)):
+        return ""
+    problems = counts.get("provider_problems") or {}
+    kinds = {p.get("kind") for p in problems.values() if isinstance(p, dict)}
+    if problems and kinds == {"unreachable"} and len(problems) >= len(job.providers or [None]):
+        return OFFLINE
+    if "refused" in kinds and not int(counts.get("found", 0)):
+        return REFUSED
+    if not problems and not int(counts.get("found", 0)) and not counts.get("provider_errors"):
+        return NO_RESULTS
+    return ""
+
+
+def searching_is_offline(owner) -> bool:
+    """Whether the owner's last searches (up to RECENT_SEARCHES, cancelled ones aside) all ended because
+    this computer could not reach the internet."""
+    recent = list(SearchJob.objects.filter(label__classifier__owner=owner,
+                                           status__in=[SearchJob.Status.SUCCEEDED, SearchJob.Status.FAILED])
+                  .order_by("-finished_at", "-created_at")[:RECENT_SEARCHES])
+    return bool(recent) and all(search_job_problem(job) == OFFLINE for job in recent)
+
+
+def _raw_details(counts: dict) -> list[dict]:
+    """Each search engine's own error, in full, for the "details" fold: {title, message}."""
+    problems = counts.get("provider_problems") or {}
+    details = []
+    for name, message in (counts.get("provider_errors") or {}).items():
+        title = (problems.get(name) or {}).get("title") or name
+        details.append({"provider": name, "title": title, "message": message.removeprefix(f"{title}: ")})
+    return details
+
+
 def search_job_summary(job: SearchJob) -> dict:
     """A search's progress and yield in words, the same on the first render and in every poll:
     "Done: “hats” — asked 20 → found 34 → saved 17 (2 duplicates, 1 not an image refused) → 15 kept"."""
@@ -151,8 +200,10 @@ def search_job_summary(job: SearchJob) -> dict:
     found, saved = int(counts.get("found", 0)), int(counts.get("downloaded", 0))
     duplicates, rejected = int(counts.get("duplicates", 0)), counts.get("rejected") or {}
     active = job.status in SearchJob.ACTIVE_STATUSES
+    problem = "" if active else search_job_problem(job)
+    figures = ""
     if job.status == SearchJob.Status.QUEUED:
-        text = f"Waiting for a worker to search for “{job.query}”…"
+        text = f"Waiting to start the search for “{job.query}”…"
     elif active:
         text = (f"Searching for “{job.query}”: found {found}, saved {saved} of {target}"
                 f"{refused_in_words(duplicates, rejected)}")
@@ -163,6 +214,11 @@ def search_job_summary(job: SearchJob) -> dict:
         words = yield_in_words(asked=target, found=found, saved=saved, duplicates=duplicates, rejected=rejected,
                                outcome=f"{kept} kept")
         text = f"{verb}: “{job.query}” — {words}"
+        if problem:
+            # The figures say nothing a person can act on here: they go behind "details".
+            text, figures = HEADLINES[problem].format(query=job.query) + ".", f"{verb}: {words}"
     return {"job": job, "status": job.status, "active": active, "text": text,
             "progress": min(1.0, saved / target) if target else (0.0 if active else 1.0),
-            "note": job.error, "provider_errors": counts.get("provider_errors") or {}}
+            "note": job.error, "provider_errors": counts.get("provider_errors") or {},
+            "problem": problem, "figures": figures, "details": _raw_details(counts),
+            "dismissable": not active}

@@ -12,7 +12,7 @@ from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingR
 
 # The engine's stage names, said for someone who has not read how it works.
 STAGE_WORDS = {
-    "embedding": "Reading the photos with the pretrained network",
+    "embedding": "Looking at each photo",
     "choosing a head by cross-validation": "Trying a few small models, each tested on photos it did not see",
     "measuring": "Measuring accuracy",
     "training the final head": "Training the final model on all photos",
@@ -50,24 +50,36 @@ def misclassified_photos(classifier: Classifier, metrics: dict) -> list[dict]:
 
 
 def stage_in_words(stage: str) -> str:
-    """"embedding 3/24" → "Reading the photos with the pretrained network (3/24)"; unknown stages as they are."""
+    """"embedding 3/24" → "Looking at each photo (3/24)"; unknown stages as they are."""
     name, _, rest = (stage or "").partition(" ")
     if name in STAGE_WORDS and rest[:1].isdigit():
         return f"{STAGE_WORDS[name]} ({rest})"
     return STAGE_WORDS.get(stage, (stage or "Training").capitalize())
 
 
+def run_state_text(run: TrainingRun) -> str:
+    """What the line under the classifier's title says while a run is queued or running, the same on the
+    first render and in every poll: "waiting to start training", "training: Measuring accuracy — 60%"."""
+    if run.status == TrainingRun.Status.QUEUED:
+        return "waiting to start training"
+    percent = round((run.progress or 0) * 100)
+    return f"training: {stage_in_words(run.stage)} — {percent}%" if run.stage else f"training — {percent}%"
+
+
 def training_run_summary(run: TrainingRun) -> dict:
-    """A training run's progress in words, for the first render and every poll."""
+    """A training run's progress in words, for the first render and every poll; `state` is the line under
+    the classifier's title while the run is under way."""
     active = run.status in TrainingRun.ACTIVE_STATUSES
     percent = round((run.progress or 0) * 100)
     if run.status == TrainingRun.Status.QUEUED:
-        text = "Waiting for a worker to start training…"
+        text = "Waiting to start training…"
     elif run.status == TrainingRun.Status.RUNNING:
         text = f"{stage_in_words(run.stage)} — {percent}%"
     elif run.status == TrainingRun.Status.SUCCEEDED:
         text = "Training finished."
     else:
         text = "Training failed."
+    state = run_state_text(run) if active else ""
     return {"status": run.status, "active": active, "text": text, "progress": run.progress or 0.0,
-            "error": run.error if run.status == TrainingRun.Status.FAILED else ""}
+            "error": run.error if run.status == TrainingRun.Status.FAILED else "",
+            "state": state[:1].upper() + state[1:]}

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from classifiers.models import Classifier, Label, Photo
 from classifiers.services.cleanup import classifier_files_delete
+from classifiers.services.flags import photos_sharing_picture, same_picture_flags_recheck
 from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 
 MAX_NAME_LENGTH = 100
@@ -63,6 +64,10 @@ def classifier_delete(*, classifier: Classifier) -> None:
     classifier_id = classifier.id
     version_ids = list(classifier.versions.values_list("id", flat=True))
     files = [photo.image for photo in Photo.objects.filter(label__classifier=classifier)]
+    # Removed photos waiting for "Undo" keep their files until purged; the classifier going takes them too.
+    storage = Photo._meta.get_field("image").storage
+    waiting = [name for removal in classifier.removals.filter(restored_at=None) for name in removal.files]
+    transaction.on_commit(lambda: [storage.delete(name) for name in waiting])
     classifier.delete()
 
     def files_delete() -> None:
@@ -109,7 +114,13 @@ def label_delete(*, label: Label) -> None:
     transaction.on_commit(lambda: [f.delete(save=False) for f in files if f])
 
 
-def photo_delete(*, photo: Photo) -> None:
+def photo_delete(*, photo: Photo, keep_file: bool = False) -> None:
+    """Delete the photo (its file after commit, unless `keep_file`: an undoable removal keeps it for now).
+    A photo flagged as a copy of this one is a copy of nothing any more: that flag goes with it."""
+    copies = photos_sharing_picture(photo=photo)
     image = photo.image
+    classifier = photo.label.classifier
     photo.delete()
-    transaction.on_commit(lambda: image.delete(save=False) if image else None)
+    same_picture_flags_recheck(classifier=classifier, photo_ids=copies)
+    if not keep_file:
+        transaction.on_commit(lambda: image.delete(save=False) if image else None)

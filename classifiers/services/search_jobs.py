@@ -23,9 +23,16 @@ from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commi
 from classifiers.services.photos import DuplicateImage, Provenance, photo_add_normalised
 from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 from scraper.downloader import Downloaded, download_images, fetch_image
-from scraper.providers import ImageHit, ProviderError, get_provider
+from scraper.providers import FAILED, REFUSED, UNREACHABLE, ImageHit, ProviderError, get_provider
 
 logger = logging.getLogger(__name__)
+NO_NETWORK = ("NanoWeb cannot reach the internet from this computer, so it cannot search the web for photos. "
+              "Drop your own photos here, or check the network connection and search again.")
+PROBLEM_WORDS = {
+    UNREACHABLE: "{title} could not be reached",
+    REFUSED: "{title} refused to search (it blocks or limits automated searches at times)",
+    FAILED: "{title} answered with an error",
+}
 Status = SearchJob.Status
 MAX_QUERY_LENGTH = 300
 MAX_ATTEMPTS = 3
@@ -95,12 +102,21 @@ def search_job_cancel(*, job: SearchJob) -> SearchJob:
     return job
 
 
+def search_job_dismiss(*, job: SearchJob) -> SearchJob:
+    """Put a finished search out of sight on the pages; its photos and its yield stay."""
+    if job.status in SearchJob.ACTIVE_STATUSES:
+        raise Conflict("This search is still under way: stop it first.")
+    SearchJob.objects.filter(id=job.id).update(dismissed=True)
+    job.dismissed = True
+    return job
+
+
 def search_jobs_fail_stale() -> int:
     """End running jobs whose worker died (no heartbeat for a while); returns how many."""
     return job_fail(
         jobs_orphaned(SearchJob, stale_after=timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)),
-        error="The worker running this search stopped. The photos saved before that are kept; search again to "
-              "top the class up.")
+        error="The search stopped unexpectedly (NanoWeb's background process ended). The photos saved before that "
+              "are kept; search again to top the class up.")
 
 
 def search_job_execute(*, job_id) -> None:
@@ -122,6 +138,7 @@ class _SearchRun:
         counts["downloaded"] = max(int(counts["downloaded"]), Photo.objects.filter(search_job=job).count())
         counts["rejected"] = Counter(counts.get("rejected") or {})
         counts.setdefault("provider_errors", {})
+        counts.setdefault("provider_problems", {})  # name → {"kind": unreachable|refused|failed, "title"}
         counts.setdefault("providers", {})
         counts["attempts"] = job.attempts  # also in the answer, as it always was
         self.counts = counts
@@ -134,8 +151,8 @@ class _SearchRun:
     def run(self) -> None:
         try:
             if self.counts["attempts"] > MAX_ATTEMPTS:
-                return self.finish(Status.FAILED, "This search stopped its worker several times and was given up. "
-                                                  "The photos saved so far are kept.")
+                return self.finish(Status.FAILED, "This search stopped NanoWeb's background process several times "
+                                                  "and was given up. The photos saved so far are kept.")
             self.counts["requested"] = self.job.requested
             self.counts["had"] = self.counts.get("had", self.photo_count())
             for name in self.job.providers:
@@ -150,7 +167,7 @@ class _SearchRun:
                                        "kept; search again to top the class up.")
         except Exception:
             logger.exception("Search job %s failed", self.job.id)
-            self.finish(Status.FAILED, "Something went wrong while searching (the details are in the worker's "
+            self.finish(Status.FAILED, "Something went wrong while searching (the details are in NanoWeb's "
                                        "log). The photos saved so far are kept; search again to continue.")
 
     def search_provider(self, name: str) -> None:
@@ -163,6 +180,7 @@ class _SearchRun:
                 page = provider.search(self.job.query, cursor=cursor, per_page=per_page)
             except ProviderError as exc:
                 self.counts["provider_errors"][name] = exc.message
+                self.counts["provider_problems"][name] = {"kind": exc.kind, "title": provider.title}
                 logger.info("Search job %s: %s", self.job.id, exc.message)
                 return
             new = []
@@ -247,21 +265,42 @@ class _SearchRun:
             return Status.CANCELLED, f"Cancelled. {kept}; search again to top the class up."
         if have >= requested:
             if saved == 0 and self.counts["had"] >= requested:
-                return Status.SUCCEEDED, (f'"{self.label.name}" already has {have} photos, as many as asked for; '
+                photos = "1 photo" if have == 1 else f"{have} photos"
+                return Status.SUCCEEDED, (f'"{self.label.name}" already has {photos}, as many as asked for; '
                                           "ask for a larger number to add more.")
             return Status.SUCCEEDED, ""
         why = self._shortfall_reasons()
         if saved == 0:
+            problems = self.counts["provider_problems"]
+            kinds = {p["kind"] for p in problems.values()}
+            if len(problems) == len(self.job.providers) and kinds == {UNREACHABLE}:
+                return Status.FAILED, NO_NETWORK
+            if self.counts["found"] == 0 and not problems:
+                return Status.FAILED, (f"No photos were found for “{self.job.query}”. Try other words (shorter, more "
+                                       "common, or in English), or upload photos yourself.")
+            if problems and self.counts["found"] == 0:
+                return Status.FAILED, f"No photos were added: {why} {self._advice()}"
             return Status.FAILED, f"No photos were added: {why} Try another search phrase, or upload photos yourself."
         return Status.SUCCEEDED, (f"Found {have} of the {requested} photos asked for: {why} Try another search "
                                   "phrase or search again later to top the class up.")
 
+    def _advice(self) -> str:
+        kinds = {p["kind"] for p in self.counts["provider_problems"].values()}
+        if REFUSED in kinds:
+            return ("Search engines block or limit automated searches from time to time: try again in a few "
+                    "minutes, or choose another search engine under “Where”.")
+        if UNREACHABLE in kinds:
+            return "Try again later, or choose another search engine under “Where”."
+        return "Try again later, choose another search engine under “Where”, or upload photos yourself."
+
     def _shortfall_reasons(self) -> str:
         parts = []
-        errors = self.counts["provider_errors"]
-        if errors:
-            parts.append("; ".join(message.rstrip(".") for message in errors.values()) + ".")
-        if len(errors) < len(self.job.providers):
+        problems = self.counts["provider_problems"]
+        if problems:
+            # The raw errors are kept in provider_errors, for the page's "details" fold.
+            parts.append("; ".join(PROBLEM_WORDS[p["kind"]].format(title=p["title"]) for p in problems.values())
+                         + ".")
+        if len(problems) < len(self.job.providers):
             parts.append("the search results ran out.")
         rejected = self.counts["rejected"]
         if rejected or self.counts["duplicates"]:

@@ -79,6 +79,14 @@ def _training_photos(classifier: Classifier) -> tuple[list[Photo], dict]:
     return photos, excluded
 
 
+def _photos(n: int) -> str:
+    return f"{n} photo{'' if n == 1 else 's'}"
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
 def _check_trainable(labels: list[Label], photos: list[Photo], excluded: dict) -> None:
     index = {label.id: i for i, label in enumerate(labels)}
     y = np.array([index[e.label_id] for e in photos], dtype=np.int64)
@@ -88,11 +96,14 @@ def _check_trainable(labels: list[Label], photos: list[Photo], excluded: dict) -
         note = ""
         if excluded.get("count"):
             note = (
-                f" ({excluded['count']} photos without an open licence were left out because open licences only is on.)"
+                f" ({_photos(excluded['count'])} without an open licence {_were(excluded['count'])} left out because "
+                "open licences only is on.)"
             )
         if excluded.get("awaiting_review"):
-            note += (f" ({excluded['awaiting_review']} photos found by a search are waiting for review; keep them "
-                     "on the review page to train on them.)")
+            note += (f" ({_photos(excluded['awaiting_review'])} found by a search "
+                     + ("is waiting for review; keep it on the review page to train on it.)"
+                        if excluded["awaiting_review"] == 1
+                        else "are waiting for review; keep them on the review page to train on them.)"))
         raise InvalidInput(str(exc) + note, details={"field": "examples"}) from None
 
 

@@ -24,8 +24,9 @@ def percent(value: float | None, digits: int = 0) -> str:
     return f"{float(value) * 100:.{int(digits)}f}%"
 
 
-FLAG_NAMES = {"duplicate": "Near duplicate", "in_other_class": "Also in another class", "outlier": "Outlier",
-              "misclassified": "Misclassified"}
+# Badges that say what the doubt is in words that suggest what to do (drop a copy, move or drop the photo).
+FLAG_NAMES = {"duplicate": "Same picture twice", "in_other_class": "Also in another class",
+              "outlier": "Looks unlike this class", "misclassified": "Looks like another class"}
 
 
 @register.filter

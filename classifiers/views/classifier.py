@@ -26,11 +26,16 @@ from classifiers.forms import (
     add_service_error,
 )
 from classifiers.models import Classifier, Label, SearchJob
-from classifiers.selectors.catalog import classifier_state, labels_with_counts
+from classifiers.selectors.catalog import (
+    MIN_PHOTOS_PER_CLASS,
+    classifier_state,
+    labels_trainable,
+    labels_with_counts,
+)
 from classifiers.selectors.owned import owned_classifier
-from classifiers.selectors.photos import label_photos_newest
+from classifiers.selectors.photos import UNDO_SECONDS, label_photos_newest, photo_removal_undoable
 from classifiers.selectors.review import photos_to_review
-from classifiers.selectors.search import search_job_summary, search_jobs_by_label
+from classifiers.selectors.search import search_job_summary, search_jobs_by_label, searching_is_offline
 from classifiers.services.catalog import classifier_update
 from classifiers.views.reports import import_reports_pop
 from nanoweb.errors import ServiceError
@@ -74,7 +79,7 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
     panels = []
     for item in labels:
         photos = label_photos_newest(item, limit=None if show_all else PHOTOS_SHOWN)
-        jobs = jobs_by_label.get(item.id, [])
+        jobs = [job for job in jobs_by_label.get(item.id, []) if not job.dismissed]
         shown_jobs = [j for j in jobs if j.status in SearchJob.ACTIVE_STATUSES]
         shown_jobs += [j for j in jobs if j.status not in SearchJob.ACTIVE_STATUSES][:RECENT_JOBS]
         failed_here = label is not None and item.id == label.id
@@ -98,8 +103,19 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
         "new_label_form": new_label_form or LabelForm(auto_id="id_new_label_%s"),
         "tab": "photos",
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "removal": photo_removal_undoable(classifier, request.GET.get("undo", "")),
+        "undo_minutes": UNDO_SECONDS // 60,
+        "min_photos": MIN_PHOTOS_PER_CLASS,
+        "web_offline": web_offline(request),
+        "trainable": labels_trainable(labels),
     }
     return render(request, "classifiers/detail.html", context, status=status)
+
+
+def web_offline(request: HttpRequest) -> bool:
+    """Whether to stop offering what needs the internet (web search, links, pages): the last searches found
+    no network. "Check again" (?check_web=1) offers them once more."""
+    return request.GET.get("check_web") != "1" and searching_is_offline(request.user)
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from classifiers.forms import ClassifierCreateForm, add_service_error
 from classifiers.selectors.catalog import classifier_labels, dashboard_rows
 from classifiers.selectors.owned import owned_classifier
+from classifiers.selectors.search import searching_is_offline
 from classifiers.services.catalog import classifier_create, classifier_delete
 from classifiers.services.search_jobs import search_job_create
 from nanoweb.errors import ServiceError
@@ -28,6 +29,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def classifier_new(request: HttpRequest) -> HttpResponse:
     form = ClassifierCreateForm(request.POST or None)
+    if searching_is_offline(request.user):
+        # The last searches found no network: do not offer one by default, and say why.
+        form.fields["find_photos"].initial = False
+        form.fields["find_photos"].help_text = ("NanoWeb could not reach the internet the last time it searched, "
+                                                "so this is off; tick it if the network is back.")
     if request.method == "POST" and form.is_valid():
         try:
             classifier = classifier_create(owner=request.user, name=form.cleaned_data["name"],

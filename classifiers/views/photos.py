@@ -4,6 +4,7 @@ web search; remove a selection of photos."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from django import forms
@@ -18,15 +19,22 @@ from django.views.decorators.http import require_POST
 from classifiers.forms import LabelForm, PageUrlForm, SearchForm, UrlListForm, add_service_error
 from classifiers.models import Label
 from classifiers.selectors.owned import owned_classifier, owned_label, owned_photos, owned_search_job
-from classifiers.selectors.photos import photo_count
+from classifiers.selectors.photos import UNDO_SECONDS, photo_count, photo_removal_undoable
 from classifiers.selectors.search import search_job_summary
-from classifiers.services.catalog import label_create, label_delete, label_rename, photo_delete
+from classifiers.services import removals
+from classifiers.services.catalog import label_create, label_delete, label_rename
+from classifiers.services.flags import flags_refresh_after_adding
 from classifiers.services.imports import photos_import_page, photos_import_urls
 from classifiers.services.photos import ImportResult
-from classifiers.services.search_jobs import search_job_cancel, search_job_create, search_job_find_more
+from classifiers.services.search_jobs import (
+    search_job_cancel,
+    search_job_create,
+    search_job_dismiss,
+    search_job_find_more,
+)
 from classifiers.services.uploads import photos_add_uploads
 from classifiers.views.classifier import label_forms, render_photos_page
-from classifiers.views.common import wants_json
+from classifiers.views.common import photos_in_words, wants_json
 from classifiers.views.reports import import_report_add
 from nanoweb.errors import ServiceError
 
@@ -94,6 +102,7 @@ def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
         messages.error(request, f"{label.name}: {message}")
         return _back_to(label)
     result = photos_add_uploads(label=label, files=files)
+    flags_refresh_after_adding(label=label, added=len(result.added))
     import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
     if wants_json(request):
         return JsonResponse({"added": len(result.added), "rejected": result.rejected})
@@ -130,6 +139,7 @@ def _import(request: HttpRequest, label: Label, kind: str, form_class: type[form
         except ServiceError as exc:
             add_service_error(form, exc, fields=IMPORT_FIELDS)
         else:
+            flags_refresh_after_adding(label=label, added=len(result.added))
             import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
             return _back_to(label)
     return _failed(request, label, kind, form)
@@ -185,18 +195,61 @@ def search_cancel(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> Ht
 @login_required
 @require_POST
 def photos_remove(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    """Remove the ticked photos; the page it goes back to offers "Undo" for a few minutes."""
     classifier = owned_classifier(request.user, classifier_id)
     photos = owned_photos(classifier, request.POST.getlist("example"))
+    back = _back_from(request, classifier)
     if not photos:
         messages.error(request, "Select the photos to remove first: tick the box on each.")
-    for photo in photos:
-        photo_delete(photo=photo)
-    if photos:
-        messages.success(request, f"Removed {len(photos)} photo{'s' if len(photos) != 1 else ''}.")
+        return redirect(back)
+    removal = removals.photos_remove(classifier=classifier, photos=photos)
+    parts = urlsplit(back)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "undo"] + [("undo", str(removal.id))]
+    return redirect(urlunsplit(parts._replace(query=urlencode(query))))
+
+
+@login_required
+@require_POST
+def photos_undo(request: HttpRequest, classifier_id: UUID, removal_id: UUID) -> HttpResponse:
+    classifier = owned_classifier(request.user, classifier_id)
+    back = _back_from(request, classifier)
+    parts = urlsplit(back)
+    back = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "undo"])))
+    removal = photo_removal_undoable(classifier, removal_id)
+    if removal is None:
+        messages.error(request, "It is too late to undo that removal: removed photos are kept for "
+                                f"{UNDO_SECONDS // 60} minutes.")
+        return redirect(back)
+    try:
+        back_count = removals.photo_removal_undo(removal=removal)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    lost = removal.count - back_count
+    text = f"Put back {photos_in_words(back_count)}."
+    if lost:
+        text += (f" {photos_in_words(lost).capitalize()} could not come back: {'its' if lost == 1 else 'their'} "
+                 "class was deleted, or the same picture was added again.")
+    messages.success(request, text)
+    return redirect(back)
+
+
+def _back_from(request: HttpRequest, classifier) -> str:
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("classifier_detail", args=[classifier.id])
-    return redirect(back)
+    return back
+
+
+@login_required
+@require_POST
+def search_dismiss(request: HttpRequest, classifier_id: UUID, job_id: UUID) -> HttpResponse:
+    job = owned_search_job(request.user, job_id, classifier_id=classifier_id)
+    try:
+        search_job_dismiss(job=job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return _back_to(job.label)
 
 
 @login_required

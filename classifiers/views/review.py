@@ -11,13 +11,15 @@ from django.shortcuts import redirect, render
 
 from classifiers.selectors.catalog import classifier_labels, classifier_state
 from classifiers.selectors.owned import classifier_label, owned_classifier, owned_photos
+from classifiers.selectors.photos import UNDO_SECONDS, photo_removal_undoable
 from classifiers.selectors.review import photos_to_review
 from classifiers.services.review import photos_review
+from classifiers.views.common import photos_in_words
 from nanoweb.errors import ServiceError
 
-DONE = {"keep": "Kept {n} photo{s}; they will not be flagged again for the same reasons.",
-        "drop": "Dropped {n} photo{s}.",
-        "move": "Moved {n} photo{s} to “{label}”."}
+DONE = {"keep": "Kept {photos}; {they} will not be flagged again for the same reasons.",
+        "drop": "Dropped {photos}.",
+        "move": "Moved {photos} to “{label}”."}
 
 
 @login_required
@@ -28,7 +30,9 @@ def review(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         return redirect("classifier_review", classifier.id)
     context = {"classifier": classifier, "tab": "review", "flagged": photos_to_review(classifier=classifier),
                "state": classifier_state(classifier),
-               "labels": list(classifier_labels(classifier.id))}
+               "labels": list(classifier_labels(classifier.id)),
+               "removal": photo_removal_undoable(classifier, request.GET.get("undo", "")),
+               "undo_minutes": UNDO_SECONDS // 60}
     return render(request, "classifiers/review.html", context)
 
 
@@ -49,7 +53,7 @@ def _decide(request: HttpRequest, classifier) -> None:
         messages.error(request, exc.message)
         return
     if done:
-        messages.success(request, DONE[action].format(n=done, s="s" if done != 1 else "",
+        messages.success(request, DONE[action].format(photos=photos_in_words(done), they="it" if done == 1 else "they",
                                                       label=label.name if label else ""))
     for reason in skipped:
         messages.error(request, reason)

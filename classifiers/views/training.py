@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from classifiers.charts import confusion_rows, learning_curve_plot
 from classifiers.models import ModelVersion, TrainingRun
-from classifiers.selectors.catalog import classifier_state, labels_with_counts
+from classifiers.selectors.catalog import classifier_state, labels_trainable, labels_with_counts
 from classifiers.selectors.owned import owned_classifier, owned_run, owned_version
+from classifiers.selectors.photos import UNDO_SECONDS, photo_removal_undoable
 from classifiers.selectors.training import (
     classifier_latest_run,
     classifier_versions,
@@ -23,6 +24,7 @@ from classifiers.selectors.training import (
     training_run_summary,
 )
 from classifiers.services.training import training_run_create, version_activate
+from classifiers.views.classifier import web_offline
 from nanoweb.errors import ServiceError
 
 MORE_PHOTOS = 20
@@ -75,6 +77,10 @@ def results(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         "excluded": metrics.get("excluded"),
         "suggestions": suggestions,
         "more_photos": MORE_PHOTOS,
+        "web_offline": web_offline(request),
+        "trainable": labels_trainable(labels),
+        "removal": photo_removal_undoable(classifier, request.GET.get("undo", "")),
+        "undo_minutes": UNDO_SECONDS // 60,
     }
     return render(request, "classifiers/results.html", context)
 

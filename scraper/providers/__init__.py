@@ -33,12 +33,33 @@ class SearchPage:
     next: Cursor | None  # None: the results have run out
 
 
+# What went wrong, as a person would need to know it (each kind gets its own advice on the pages):
+UNREACHABLE = "unreachable"  # no answer at all: no network, the name does not resolve, nothing listens
+REFUSED = "refused"  # the service answered but would not search for us: blocked, or too many searches
+FAILED = "failed"  # anything else: an answer NanoWeb could not read, a server error
+# HTTP statuses a search service answers with when it blocks or rate-limits automated searches.
+REFUSING_STATUSES = {401, 403, 429, 451}
+
+
 class ProviderError(Exception):
-    def __init__(self, message: str, *, code: str = "provider_failed", status: int | None = None) -> None:
+    """`message` says what happened in one sentence (the raw detail for those who look); `kind` is one of
+    UNREACHABLE, REFUSED and FAILED, from `code` and `status` unless given."""
+
+    def __init__(self, message: str, *, code: str = "provider_failed", status: int | None = None,
+                 kind: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
+        self.kind = kind or kind_of(code, status)
+
+
+def kind_of(code: str, status: int | None) -> str:
+    if code in ("connection_failed", "timeout"):
+        return UNREACHABLE
+    if code == "rate_limited" or (code == "http_error" and status in REFUSING_STATUSES):
+        return REFUSED
+    return FAILED
 
 
 class Provider(Protocol):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from ddgs.engines.bing_images import BingImages
 from django.conf import settings
 
-from scraper.providers.ddgs_engine import DdgsProvider
+from scraper.providers.ddgs_engine import DdgsProvider, StatusKept
 
 
-class _Engine(BingImages):
+class _Engine(StatusKept, BingImages):
     def __init__(self, base_url: str, timeout: int) -> None:
         super().__init__(timeout=timeout)
         self.search_url = f"{base_url.rstrip('/')}/images/async"

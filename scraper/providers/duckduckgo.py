@@ -6,10 +6,10 @@ from ddgs.engines.duckduckgo_images import DuckduckgoImages
 from ddgs.utils import _extract_vqd
 from django.conf import settings
 
-from scraper.providers.ddgs_engine import DdgsProvider
+from scraper.providers.ddgs_engine import DdgsProvider, StatusKept
 
 
-class _Engine(DuckduckgoImages):
+class _Engine(StatusKept, DuckduckgoImages):
     def __init__(self, base_url: str, timeout: int) -> None:
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")

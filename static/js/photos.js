@@ -36,6 +36,11 @@
       setField("fetched", d.fetched);
       setField("size", d.size);
       setField("flags", d.flags);
+      var remove = dialog.querySelector("[data-dialog-remove]");
+      if (remove) {
+        remove.querySelector("[data-dialog-id]").value = d.id || "";
+        remove.hidden = !d.id;
+      }
       dialog.showModal();
     });
     dialog.addEventListener("click", function (event) {
@@ -68,7 +73,14 @@
       boxes().forEach(function (box) { box.checked = false; });
       update();
     });
-    bar.addEventListener("submit", function () {
+    bar.addEventListener("submit", function (event) {
+      var ids = new Set();
+      boxes().forEach(function (box) { if (box.checked) ids.add(box.value); });
+      var what = ids.size === 1 ? "this photo" : "these " + ids.size + " photos";
+      if (!window.confirm("Remove " + what + "? You can undo it for a few minutes afterwards.")) {
+        event.preventDefault();
+        return;
+      }
       // Duplicate boxes would send an id twice; harmless, but keep the request tidy.
       var seen = new Set();
       boxes().forEach(function (box) {
@@ -167,7 +179,7 @@
       }
     }).catch(function () {
       status.textContent = "The upload stopped: the connection to NanoWeb was lost. " + added +
-        " photos were added; reload the page and add the rest.";
+        (added === 1 ? " photo was" : " photos were") + " added; reload the page and add the rest.";
     }).finally(function () {
       button.disabled = false;
       form.classList.remove("busy");

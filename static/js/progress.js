@@ -34,7 +34,11 @@
 
   function watch(box) {
     var url = box.dataset.poll, delay = 1000, failures = 0;
-    var text = box.querySelector("[data-text]"), bar = box.querySelector("progress");
+    // The line under the classifier's title follows a training run too: on its own (it is then the box)
+    // or beside the run's box on the results page.
+    var stateLine = box.hasAttribute("data-state") ? null : document.querySelector("[data-state]");
+    var text = box.hasAttribute("data-state") ? box : box.querySelector("[data-text]");
+    var bar = box.querySelector("progress");
     pending += 1;
     function tick() {
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
@@ -44,7 +48,9 @@
         })
         .then(function (data) {
           failures = 0;
-          if (text) text.textContent = data.text;
+          if (box.hasAttribute("data-state")) { if (data.state) box.textContent = data.state; }
+          else if (text) text.textContent = data.text;
+          if (stateLine && data.state) stateLine.textContent = data.state;
           if (bar) bar.value = data.progress || 0;
           if (data.active) { delay = Math.min(delay + 250, 2000); setTimeout(tick, delay); }
           else finished(box, data);

@@ -170,6 +170,7 @@ def test_a_search_job_whose_worker_is_killed_ends_failed_in_words_and_keeps_its_
             timeout=60, every=0.2, what="the search job to end",
         )
     assert job.status == "failed"
-    assert job.error.startswith("The worker running this search stopped. The photos saved before that are kept")
+    assert job.error.startswith("The search stopped unexpectedly (NanoWeb's background process ended). The photos "
+                             "saved before that are kept")
     assert saved <= set(label.photos.values_list("id", flat=True))
     assert all((shared_data_dir / "media" / e.image.name).is_file() for e in label.photos.all())

@@ -23,6 +23,7 @@ from classifiers.photo_files import photo_file_response
 from classifiers.selectors.owned import owned_label, owned_photo
 from classifiers.selectors.photos import label_photos
 from classifiers.services.catalog import photo_delete
+from classifiers.services.flags import flags_refresh_after_adding
 from classifiers.services.imports import photos_import_page, photos_import_urls
 from classifiers.services.photos import ImportResult
 from classifiers.services.uploads import photos_add_uploads
@@ -114,7 +115,9 @@ class LabelImages(generics.ListAPIView):
         label = owned_label(request.user, classifier_id, label_id)
         files = uploaded_files(request, "files", "file")
         if files:
-            return import_response(photos_add_uploads(label=label, files=files), request=request, what="files")
+            result = photos_add_uploads(label=label, files=files)
+            flags_refresh_after_adding(label=label, added=len(result.added))
+            return import_response(result, request=request, what="files")
         if request.content_type.startswith("multipart/"):
             raise exceptions.ValidationError({"files": ["Attach one or more image files as 'files'."]})
         body = ImageImportSerializer(data=request.data)
@@ -126,6 +129,7 @@ class LabelImages(generics.ListAPIView):
             page = photos_import_page(label=label, page_url=body.validated_data["page_url"])
             result.added += page.added
             result.rejected += page.rejected
+        flags_refresh_after_adding(label=label, added=len(result.added))
         return import_response(result, request=request, what="addresses")
 
 

@@ -19,7 +19,7 @@ from classifiers.services.search_jobs import (
 )
 from nanoweb.errors import Conflict, InvalidInput
 from tests.fakes import images
-from tests.fakes.search import FakeCommons, FakeDuckDuckGo, FakeOpenverse, Listing
+from tests.fakes.search import FakeBing, FakeCommons, FakeDuckDuckGo, FakeOpenverse, Listing
 from tests.fakes.web import Reply
 
 EVIL = {
@@ -127,9 +127,81 @@ def test_when_every_provider_fails_the_job_fails_in_words(dress, web, settings, 
     settings.COMMONS_API_URL, settings.OPENVERSE_API_URL = commons.api_url, openverse.api_url
     job = run(create(dress, count=5, providers=["commons", "openverse"]))
     assert job.status == "failed"
-    assert job.error == ("No photos were added: Wikimedia Commons: 127.0.0.1 answered 500 Internal Server Error; "
-                         "Openverse: 127.0.0.1 answered 503 Service Unavailable. Try another search phrase, or upload "
-                         "photos yourself.")
+    assert job.error == ("No photos were added: Wikimedia Commons answered with an error; Openverse answered with "
+                         "an error. Try again later, choose another search engine under “Where”, or upload photos "
+                         "yourself.")
+    # The services' own words are kept whole for the page's "details" fold.
+    assert job.counts["provider_errors"] == {
+        "commons": "Wikimedia Commons: 127.0.0.1 answered 500 Internal Server Error.",
+        "openverse": "Openverse: 127.0.0.1 answered 503 Service Unavailable."}
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting is refused at once, as with no network at all."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_with_no_network_the_search_says_so_and_advises_own_photos_not_another_phrase(dress, settings,
+                                                                                    loopback_allowed):
+    from classifiers.selectors.search import OFFLINE, search_job_problem, search_job_summary, searching_is_offline
+
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    settings.COMMONS_API_URL, settings.OPENVERSE_API_URL = f"{nowhere}/w/api.php", f"{nowhere}/v1/"
+    settings.DUCKDUCKGO_URL, settings.BING_URL = nowhere, nowhere
+    job = run(create(dress, count=5, providers=["duckduckgo", "commons", "openverse", "bing"]))
+    assert job.status == "failed"
+    assert job.error.startswith("NanoWeb cannot reach the internet from this computer")
+    assert "search phrase" not in job.error
+    assert {p["kind"] for p in job.counts["provider_problems"].values()} == {"unreachable"}
+    assert search_job_problem(job) == OFFLINE and searching_is_offline(dress.classifier.owner)
+    summary = search_job_summary(job)
+    assert summary["text"] == "Could not search for “dress”: this computer is not connected to the internet."
+    assert summary["figures"].startswith("Stopped: asked 5 → found 0 → saved 0")
+    details = {d["title"]: d["message"] for d in summary["details"]}
+    assert set(details) == {"DuckDuckGo", "Wikimedia Commons", "Openverse", "Bing"}
+    # ddgs's own error text is kept whole, never cut inside a word.
+    assert details["DuckDuckGo"].startswith("Could not connect to DuckDuckGo: ConnectError")
+    assert "Connection refused" in details["DuckDuckGo"]
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_an_engine_that_blocks_or_rate_limits_is_told_apart_from_no_network(dress, web, settings, loopback_allowed,
+                                                                           status):
+    from classifiers.selectors.search import REFUSED, search_job_problem, searching_is_offline
+
+    ddg, bing = FakeDuckDuckGo(web, []), FakeBing(web, [])
+    ddg.failure = bing.failure = Reply(status, b"<html>Too many requests</html>", "text/html")
+    openverse = FakeOpenverse(web, [])
+    openverse.failure = Reply(status, b'{"detail": "Request was throttled."}', "application/json")
+    settings.DUCKDUCKGO_URL, settings.BING_URL, settings.OPENVERSE_API_URL = (ddg.base_url, bing.base_url,
+                                                                              openverse.api_url)
+    job = run(create(dress, count=5, providers=["duckduckgo", "bing", "openverse"]))
+    assert job.status == "failed"
+    assert {p["kind"] for p in job.counts["provider_problems"].values()} == {"refused"}
+    assert job.error == (
+        "No photos were added: DuckDuckGo refused to search (it blocks or limits automated searches at times); "
+        "Bing refused to search (it blocks or limits automated searches at times); Openverse refused to search (it "
+        "blocks or limits automated searches at times). Search engines block or limit automated searches from time "
+        "to time: try again in a few minutes, or choose another search engine under “Where”.")
+    assert search_job_problem(job) == REFUSED and not searching_is_offline(dress.classifier.owner)
+    assert job.counts["provider_errors"]["bing"] == f"Bing refused the search (it answered {status})."
+
+
+def test_a_phrase_with_no_results_advises_other_words(dress, web, settings, loopback_allowed):
+    from classifiers.selectors.search import NO_RESULTS, search_job_problem, search_job_summary
+
+    commons = FakeCommons(web, [])
+    settings.COMMONS_API_URL = commons.api_url
+    job = run(create(dress, query="qwxz dress", count=5, providers=["commons"]))
+    assert job.status == "failed"
+    assert job.error == ("No photos were found for “qwxz dress”. Try other words (shorter, more common, or in "
+                         "English), or upload photos yourself.")
+    assert search_job_problem(job) == NO_RESULTS
+    assert search_job_summary(job)["text"] == "No photos found for “qwxz dress”."
 
 
 def test_searching_again_tops_the_class_up_without_repeats(dress, commons):
@@ -251,7 +323,8 @@ def test_stale_running_jobs_are_failed_in_words(dress, settings):
     assert search_jobs_fail_stale() == 1
     job.refresh_from_db()
     assert job.status == "failed"
-    assert job.error.startswith("The worker running this search stopped. The photos saved before that are kept")
+    assert job.error.startswith("The search stopped unexpectedly (NanoWeb's background process ended). The photos "
+                             "saved before that are kept")
 
 
 def test_a_search_against_a_private_mirror_fills_the_class_with_private_urls_still_refused(dress, web, settings):

@@ -34,10 +34,10 @@ def test_the_dashboard_lists_classifiers_newest_first_with_their_state_in_words(
     page = text_of(client.get(reverse("dashboard")))
     order = [page.index(name) for name in ("Busy one", "Trained one", "Only one class", "Hats or shoes")]
     assert order == sorted(order)
-    assert "Training 40%" in page
+    assert "Training — 40%" in page  # a run with no stage yet
     assert "Ready — 94% accuracy" in page
     assert "Needs at least 2 classes" in page
-    assert "Needs photos (2 of 2 classes have fewer than 5)" in page
+    assert "Ready to train" in page  # 3 photos a class meet the one rule (at least 2)
 
 
 def test_creating_a_classifier_makes_its_classes_and_opens_it(ada):
@@ -60,7 +60,7 @@ def test_find_photos_on_the_web_starts_one_search_per_class(ada):
     assert [(job.query, job.requested) for job in jobs] == [("blue and black dress", 30), ("white and gold dress", 30)]
     page = text_of(response)
     assert "Looking for 30 photos of each class on the web" in page
-    assert "Waiting for a worker to search for “blue and black dress”" in page
+    assert "Waiting to start the search for “blue and black dress”" in page
 
 
 def test_a_class_named_twice_is_refused_next_to_the_classes_field(ada):

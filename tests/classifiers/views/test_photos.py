@@ -123,7 +123,7 @@ def test_a_web_search_starts_with_the_chosen_provider_and_shows_its_progress(ada
     assert (job.query, job.requested, job.providers) == ("felt hat", 10, ["commons"])
     page = text_of(response)
     assert reverse("search_status", args=[hats_and_shoes.id, job.id]) in page
-    assert "Waiting for a worker to search for “felt hat”" in page
+    assert "Waiting to start the search for “felt hat”" in page
 
 
 def test_a_second_search_while_one_runs_is_refused_with_the_reason(ada, hats_and_shoes):

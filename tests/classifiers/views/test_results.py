@@ -71,10 +71,12 @@ def test_a_running_training_shows_a_progress_bar_that_polls_its_status(ada, hats
                                      stage="embedding 3/6")
     page = ada[1].get(reverse("classifier_results", args=[hats_and_shoes.id])).content.decode()
     assert reverse("run_status", args=[hats_and_shoes.id, run.id]) in page
-    assert "Reading the photos with the pretrained network (3/6) — 40%" in page
+    assert "Looking at each photo (3/6) — 40%" in page
+    # The line under the title follows the run too (not "waiting" while the bar moves).
+    assert "Training: Looking at each photo (3/6) — 40%" in page
     body = ada[1].get(reverse("run_status", args=[hats_and_shoes.id, run.id])).json()
     assert body == {"status": "running", "active": True, "progress": 0.4, "error": "",
-                    "text": "Reading the photos with the pretrained network (3/6) — 40%"}
+                    "text": "Looking at each photo (3/6) — 40%", "state": "Training: Looking at each photo (3/6) — 40%"}
 
 
 def test_a_failed_training_says_why(ada, hats_and_shoes):

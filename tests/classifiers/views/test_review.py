@@ -23,7 +23,7 @@ def test_the_review_page_lists_flagged_photos_biggest_doubts_first(ada, hats_and
     flag(hat_photos[1], in_other_class="the same picture is also in “shoes”", outlier="far from the other hats")
     page = ada[1].get(reverse("classifier_review", args=[hats_and_shoes.id])).content.decode()
     assert "2 photos flagged" in page
-    assert page.index("Also in another class") < page.index("Near duplicate")
+    assert page.index("Also in another class") < page.index("Same picture twice")
     assert "far from the other hats" in page
     assert [e.id for e in photos_to_review(classifier=hats_and_shoes)] == [hat_photos[1].id, hat_photos[0].id]
 
@@ -34,7 +34,7 @@ def test_keeping_a_photo_clears_its_flags_and_remembers_the_decision(ada, hats_a
                            {"action": f"keep:{photo.id}"}, follow=True)
     photo.refresh_from_db()
     assert (photo.flags, photo.dismissed_flags) == ({}, ["outlier"])
-    assert "Kept 1 photo; they will not be flagged again for the same reasons." in response.content.decode()
+    assert "Kept 1 photo; it will not be flagged again for the same reasons." in response.content.decode()
     assert "Nothing is flagged" in response.content.decode()
 
 
