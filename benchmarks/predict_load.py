@@ -1,9 +1,13 @@
-"""Load benchmark: predictions through gunicorn while a Celery worker is up (issue 7's figures).
+"""Load benchmark: predictions through gunicorn while a Celery worker is up (issues 7 and 17).
 
-It builds a real classifier the way a person would (photos in, training through a real worker), starts
-gunicorn on 127.0.0.1, then keeps CONCURRENCY clients posting photos to POST /api/v1/classifiers/{id}/predict/
-for DURATION seconds. Reports requests/s, p50/p99 latency, errors, and the resident memory of the web and
-worker processes. Loopback only, bounded in time and count.
+It builds a real classifier the way a person would (photos in, training through a real worker), then, for
+each path asked for, starts gunicorn on 127.0.0.1 as `make run` does (gthread workers: several requests at
+once in each process) and keeps N clients posting photos to POST /api/v1/classifiers/{id}/predict/ for
+DURATION seconds at each concurrency, the paths taking turns. Reports requests/s, p50/p99 latency and
+errors per concurrency, the resident memory of the web and worker processes, and the new path's requests/s
+over the old one's in the same run. The old path answers each request on its own
+(NANOWEB_PREDICT_BATCHING=0); the new one shares backbone calls between the requests of a process.
+Loopback only, bounded in time and count.
 
     .venv/bin/python benchmarks/predict_load.py --json            # embedded SQLite + filesystem broker
     DATABASE_URL=postgres://postgres@127.0.0.1/nanoweb_bench CELERY_BROKER_URL=redis://127.0.0.1:6379/14 \
@@ -30,6 +34,8 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+RUNALL_THREADS = 4  # what `make run` starts (nanoweb/management/commands/runall.py)
 
 
 def free_port() -> int:
@@ -72,17 +78,86 @@ def wait_for(url: str, timeout: float) -> None:
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
 
 
+def load(url: str, headers: dict, bodies: list[bytes], *, concurrency: int, duration: float) -> dict:
+    """CONCURRENCY clients, each posting one photo after another for DURATION seconds: their latencies,
+    errors and the wall time."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+
+    def client(index: int) -> None:
+        session = requests.Session()
+        n = index
+        while time.monotonic() < stop_at:
+            body = bodies[n % len(bodies)]
+            n += concurrency
+            started = time.perf_counter()
+            try:
+                response = session.post(url, headers=headers, timeout=30,
+                                        files={"file": ("photo.jpg", body, "image/jpeg")})
+                ok = response.status_code == 200
+                problem = f"HTTP {response.status_code}"
+            except requests.RequestException as exc:
+                ok, problem = False, type(exc).__name__
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if not ok:
+                    errors.append(problem)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"latencies": latencies, "errors": errors, "wall": time.monotonic() - started}
+
+
+def summary(concurrency: int, slices: list[dict]) -> dict:
+    latencies = sorted(latency for part in slices for latency in part["latencies"])
+    errors = [error for part in slices for error in part["errors"]]
+    wall = sum(part["wall"] for part in slices)
+    return {
+        "concurrency": concurrency,
+        "duration_s": round(wall, 1),
+        "requests": len(latencies),
+        "requests_per_s": round(len(latencies) / wall, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+    }
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of each path at each concurrency")
+    parser.add_argument("--rounds", type=int, default=3, help="slices each path's seconds are measured in")
+    parser.add_argument("--concurrency", default="1,8,32", help="comma-separated client counts")
+    parser.add_argument("--paths", default="old,new",
+                        help="old (each request on its own), new (shared backbone calls), or both, in that order")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=RUNALL_THREADS, help="threads per web worker")
     parser.add_argument("--data", type=Path, default=REPO / "tests" / "data" / "engine" / "clothing",
                         help="folder of <class>/<photos> (default: the clothing photos in the repository)")
     parser.add_argument("--classes", type=int, default=2)
     parser.add_argument("--train-per-class", type=int, default=10)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    levels = [int(level) for level in args.concurrency.split(",")]
+    paths = [path.strip() for path in args.paths.split(",")]
+    if not set(paths) <= {"old", "new"}:
+        raise SystemExit("--paths takes old, new or both")
 
     data_dir = Path(tempfile.mkdtemp(prefix="nanoweb-load-"))
     os.environ["NANOWEB_DATA_DIR"] = str(data_dir)
@@ -101,22 +176,29 @@ def main() -> None:
 
     from accounts.models import ApiKey, hash_api_key, new_api_key
 
-    user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-123")
     key = new_api_key()
+    # A database kept between runs (PostgreSQL) still holds earlier runs' user: each run makes its own.
+    user = get_user_model().objects.create_user(f"bench-{key[:8]}", "bench@example.org", "bench-password-123")
     ApiKey.objects.create(user=user, name="bench", prefix=key[:8], hashed_key=hash_api_key(key))
     headers = {"Authorization": f"Bearer {key}"}
 
+    def start_web(port: int, path: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "nanoweb.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(args.web_workers), "--threads", str(args.threads), "--timeout", "120",
+             "--log-level", "warning"],
+            cwd=REPO, env={**env, "NANOWEB_PREDICT_BATCHING": "1" if path == "new" else "0"},
+        )
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "nanoweb.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.web_workers), "--threads", "2", "--timeout", "120", "--log-level", "warning"],
-        cwd=REPO, env=env,
-    )
+    web = start_web(port, "new")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "nanoweb", "worker", "--concurrency", "1", "--loglevel", "WARNING"],
         cwd=REPO, env=env,
     )
+    runs: dict[str, dict] = {}
+    servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
         wait_for(base + "/health/", 60)
         photos = photos_by_class(args.data, args.classes)
@@ -144,71 +226,62 @@ def main() -> None:
             time.sleep(0.5)
         if state["status"] != "succeeded":
             raise SystemExit(f"training failed: {state.get('error')}")
+        stop(web)
 
         bodies = [p.read_bytes() for p in held_out] or [p.read_bytes() for files in photos.values() for p in files]
-        url = f"{base}/api/v1/classifiers/{classifier_id}/predict/"
-        requests.post(url, headers=headers, files={"file": ("warm.jpg", bodies[0], "image/jpeg")}, timeout=60)
-
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        stop_at = time.monotonic() + args.duration
-
-        def client(index: int) -> None:
-            session = requests.Session()
-            n = index
-            while time.monotonic() < stop_at:
-                body = bodies[n % len(bodies)]
-                n += args.concurrency
-                started = time.perf_counter()
-                try:
-                    response = session.post(url, headers=headers, timeout=30,
-                                            files={"file": ("photo.jpg", body, "image/jpeg")})
-                    ok = response.status_code == 200
-                    problem = f"HTTP {response.status_code}"
-                except requests.RequestException as exc:
-                    ok, problem = False, type(exc).__name__
-                elapsed = time.perf_counter() - started
-                with lock:
-                    latencies.append(elapsed)
-                    if not ok:
-                        errors.append(problem)
-
-        started = time.monotonic()
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.concurrency)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.monotonic() - started
-        ordered = sorted(latencies)
+        # Both paths are served at once, on two ports, and measured in alternating slices (old, new, then new,
+        # old, ...): on a shared machine the load of others drifts over minutes, and this way both paths see
+        # the same drift. An idle server costs nothing meanwhile.
+        servers = {}
+        for path in paths:
+            server_port = free_port()
+            servers[path] = (start_web(server_port, path), f"http://127.0.0.1:{server_port}")
+        web = None
+        for _, server in servers.values():
+            wait_for(server + "/health/", 60)
+            # Every web process loads its session and the model once before the clock starts.
+            load(f"{server}/api/v1/classifiers/{classifier_id}/predict/", headers, bodies,
+                 concurrency=2 * args.web_workers * args.threads, duration=3)
+        slices: dict[str, dict[int, list[dict]]] = {path: {level: [] for level in levels} for path in paths}
+        for level in levels:
+            for number in range(args.rounds):
+                for path in paths if number % 2 == 0 else paths[::-1]:
+                    server = servers[path][1]
+                    slices[path][level].append(load(f"{server}/api/v1/classifiers/{classifier_id}/predict/",
+                                                    headers, bodies, concurrency=level,
+                                                    duration=args.duration / args.rounds))
+        runs = {
+            path: {"levels": [summary(level, slices[path][level]) for level in levels],
+                   "web_rss_mb": rss_mb(servers[path][0].pid)}
+            for path in paths
+        }
         result = {
-            "duration_s": round(wall, 1),
-            "concurrency": args.concurrency,
+            "paths": runs,
             "web_workers": args.web_workers,
-            "requests": len(latencies),
-            "requests_per_s": round(len(latencies) / wall, 1),
-            "p50_ms": round(statistics.median(ordered) * 1000, 1),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
-            "errors": len(errors),
-            "error_kinds": sorted(set(errors)),
-            "web_rss_mb": rss_mb(web.pid),
+            "threads": args.threads,
             "worker_rss_mb": rss_mb(worker.pid),
             "database": django.db.connection.vendor,
             "broker": env.get("CELERY_BROKER_URL", "filesystem://").split("://", 1)[0],
         }
+        if {"old", "new"} <= set(runs):
+            result["new_over_old"] = {
+                str(new["concurrency"]): round(new["requests_per_s"] / max(old["requests_per_s"], 0.1), 2)
+                for old, new in zip(runs["old"]["levels"], runs["new"]["levels"], strict=True)
+            }
     finally:
-        for process in (web, worker):
-            process.terminate()
-        for process in (web, worker):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for process in [web, worker, *(process for process, _ in servers.values())]:
+            if process is not None and process.poll() is None:
+                stop(process)
 
-    print(f"{result['requests']} predictions in {result['duration_s']} s at concurrency {result['concurrency']}: "
-          f"{result['requests_per_s']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-          f"{result['errors']} errors; RSS web {result['web_rss_mb']} MB, worker {result['worker_rss_mb']} MB")
+    for path, measured in runs.items():
+        for level in measured["levels"]:
+            print(f"{path} path, concurrency {level['concurrency']}: {level['requests']} predictions in "
+                  f"{level['duration_s']} s, {level['requests_per_s']} req/s, p50 {level['p50_ms']} ms, "
+                  f"p99 {level['p99_ms']} ms, {level['errors']} errors")
+        print(f"{path} path: RSS web {measured['web_rss_mb']} MB")
+    print(f"RSS worker {result['worker_rss_mb']} MB; {args.web_workers} web workers × {args.threads} threads")
+    for level, ratio in result.get("new_over_old", {}).items():
+        print(f"new over old at concurrency {level}: {ratio}×")
     if args.json:
         print(json.dumps(result))
 

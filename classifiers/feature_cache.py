@@ -24,12 +24,13 @@ class CachedFeatures:
     unreadable: dict = field(default_factory=dict)  # photo id → reason
 
 
-def extractor_for(backbone: str) -> OnnxExtractor:
+def extractor_for(backbone: str, *, spinning: bool = True) -> OnnxExtractor:
     return onnx_extractor(
         backbone,
         cache_dir=settings.FEATURE_CACHE_DIR,
         threads=settings.ENGINE_THREADS,
         max_pixels=settings.IMAGE_MAX_PIXELS,
+        spinning=spinning,
     )
 
 

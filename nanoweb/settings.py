@@ -255,6 +255,11 @@ if TRAINING_STALE_SECONDS <= HEARTBEAT_SECONDS:
 # --- Engine and scraper -------------------------------------------------------------------------------
 DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
 ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)
+# Predictions running at the same time in one web process share backbone calls (classifiers/ml/batching.py);
+# 0 answers each request on its own, as before (the load benchmark's "old path", and an escape hatch).
+PREDICT_BATCHING = envbool("NANOWEB_PREDICT_BATCHING", True)
+# The longest a prediction waits for others to join its backbone call, in milliseconds.
+PREDICT_BATCH_WAIT_MS = envint("NANOWEB_PREDICT_BATCH_WAIT_MS", 5, minimum=0, maximum=100)
 COMMONS_API_URL = envurl(
     "NANOWEB_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php", schemes=("http", "https")
 )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifiers.ml.batching import Batcher
 from classifiers.ml.extract import Extractor, Source
 from classifiers.ml.preprocess import VIEWS, ImageError, ImageTooLarge
 from classifiers.ml.training import TrainedModel, probabilities_with_unknown, represent
@@ -34,9 +35,10 @@ class PictureError:
 
 class Predictor:
     """A trained model behind the backbone it was trained on. The extractor decides how large a picture may be
-    (its max_pixels); the Django side builds it with settings.IMAGE_MAX_PIXELS."""
+    (its max_pixels); the Django side builds it with settings.IMAGE_MAX_PIXELS. A Batcher in its place shares
+    backbone calls with the other predictions running in the process, with the same answers."""
 
-    def __init__(self, extractor: Extractor, model: TrainedModel) -> None:
+    def __init__(self, extractor: Extractor | Batcher, model: TrainedModel) -> None:
         self.extractor = extractor
         self.model = model
 

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from classifiers.feature_cache import extractor_for
 from classifiers.ml import artifacts
+from classifiers.ml.batching import batcher_for
 from classifiers.ml.onnx_cache import write_atomically
 from classifiers.ml.predictor import PictureError, Predictor
 from classifiers.ml.training import TrainedModel
@@ -29,9 +30,12 @@ MAX_CACHED_MODELS = 64
 
 
 def _active_version(classifier: Classifier) -> ModelVersion:
-    version = (
-        ModelVersion.objects.filter(id=classifier.active_version_id).first() if classifier.active_version_id else None
-    )
+    # The API's lookup brings the version with the classifier (owned_classifier), so a prediction costs no
+    # query here; a classifier fetched without it queries once, as before.
+    try:
+        version = classifier.active_version if classifier.active_version_id else None
+    except ModelVersion.DoesNotExist:
+        version = None
     if version is None:
         raise Conflict("This classifier has no trained version yet: train it first, then ask for predictions.")
     return version
@@ -89,7 +93,16 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
     model = loaded_model(version)
     if not images:
         return []
-    results = Predictor(extractor_for(version.backbone), model).predict(images)
+    if settings.PREDICT_BATCHING:
+        # The requests this process is answering at the same moment share one backbone call (the API's
+        # `files` too); each still gets its own answers and its own refusals. Web processes share the
+        # cores with each other, so their session does not busy-wait (see OnnxExtractor).
+        extractor = batcher_for(
+            extractor_for(version.backbone, spinning=False), max_wait=settings.PREDICT_BATCH_WAIT_MS / 1000
+        )
+    else:
+        extractor = extractor_for(version.backbone)
+    results = Predictor(extractor, model).predict(images)
     # One unusable picture refuses the whole request, naming the first (the API names it to the client).
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:

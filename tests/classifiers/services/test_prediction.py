@@ -46,6 +46,16 @@ def test_held_out_photos_get_their_class_and_unrelated_ones_are_unknown(trained)
     assert sum(a["unknown"] for a in predict_images(classifier=trained, images=rubbish)) >= 7
 
 
+def test_shared_backbone_calls_answer_as_a_request_alone_does(trained, settings):
+    images = [p.read_bytes() for p in (photos("clothing", "shoes")[13], photos("clothing", "pants")[15])]
+    shared = predict_images(classifier=trained, images=images)
+    settings.PREDICT_BATCHING = False
+    alone = predict_images(classifier=trained, images=images)
+    assert [a["label"] for a in shared] == [a["label"] for a in alone] == ["shoes", "pants"]
+    for got, expected in zip(shared, alone, strict=True):
+        assert got["probabilities"] == pytest.approx(expected["probabilities"], abs=1e-4)
+
+
 def test_the_model_is_loaded_once_per_version(trained, monkeypatch):
     data = [photos("clothing", "hat")[15].read_bytes()]
     predict_images(classifier=trained, images=data)
