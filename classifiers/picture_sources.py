@@ -48,7 +48,8 @@ def images_from_request(
     addresses = list(urls())
     if not addresses:
         return []
-    with heavy_turn(request.user.pk):
+    # A request without a person (none reaches here through the site) shares one turn with its like.
+    with heavy_turn(getattr(getattr(request, "user", None), "pk", None)):
         return _download(addresses, name_urls_in_errors=name_urls_in_errors)
 
 
