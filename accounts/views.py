@@ -10,18 +10,26 @@ from django.shortcuts import redirect, render
 from accounts.forms import SignUpForm
 from accounts.login_throttle import login_failure_record, login_failures_clear, login_is_blocked
 from accounts.services import user_create
+from accounts.signup_throttle import signup_is_blocked, signup_record
 
 
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and signup_is_blocked(request):
+        form.is_valid()  # so what was typed is shown again
+        hours = max(1, round(settings.SIGNUP_WINDOW_SECONDS / 3600))
+        form.add_error(None, f"Too many accounts were made from your address recently. Try again in "
+                             f"{hours} hour{'s' if hours != 1 else ''}, or log in to an account you already have.")
+        return render(request, "registration/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         user = user_create(
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
+        signup_record(request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("dashboard")
     return render(request, "registration/signup.html", {"form": form})

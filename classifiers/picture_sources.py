@@ -8,12 +8,15 @@ words for what goes wrong.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from nanoweb.errors import ServiceError, TooLarge
 from scraper.downloader import download_images
+from scraper.workload import heavy_turn
 
 Picture = tuple[str, bytes]  # (file name, or the URL it was fetched from; its bytes)
 
@@ -42,7 +45,12 @@ def images_from_request(
         files += sent[-1:] if single else sent
     if files:
         return [(upload.name or "upload", _read(upload, max_file_bytes)) for upload in files]
-    return _download(list(urls()), name_urls_in_errors=name_urls_in_errors)
+    addresses = list(urls())
+    if not addresses:
+        return []
+    # A request without a person (none reaches here through the site) shares one turn with its like.
+    with heavy_turn(getattr(getattr(request, "user", None), "pk", None)):
+        return _download(addresses, name_urls_in_errors=name_urls_in_errors)
 
 
 def _read(upload, max_bytes: int | None) -> bytes:
@@ -53,7 +61,9 @@ def _read(upload, max_bytes: int | None) -> bytes:
 
 def _download(urls: list[str], *, name_urls_in_errors: bool) -> list[Picture]:
     """Each URL fetched once however often it was sent; the first that fails (in the order sent) refuses all."""
-    results = {item.url: item for item in download_images(list(dict.fromkeys(urls)))}
+    # One total limit for all of this request's downloads, however many slow servers it names.
+    deadline = time.monotonic() + settings.FETCH_TOTAL_TIMEOUT
+    results = {item.url: item for item in download_images(list(dict.fromkeys(urls)), deadline=deadline)}
     pictures = []
     for url in urls:
         downloaded = results[url]

@@ -152,6 +152,9 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "landing"
 LOGIN_FAILURE_LIMIT = envint("NANOWEB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = envint("NANOWEB_LOGIN_FAILURE_WINDOW", 900, minimum=1)
+# Sign-up is open: one address may create this many accounts per window, so nobody scripts thousands.
+SIGNUP_LIMIT = envint("NANOWEB_SIGNUP_LIMIT", 5, minimum=1)
+SIGNUP_WINDOW_SECONDS = envint("NANOWEB_SIGNUP_WINDOW", 3600, minimum=1)
 
 # Mail (only password-reset links): printed on the console of the process that sends it, unless a mail server
 # is named; then sent through it by SMTP.
@@ -353,6 +356,16 @@ DOWNLOADS_PER_HOST = envint("NANOWEB_DOWNLOADS_PER_HOST", 4, minimum=1, maximum=
 IMAGE_MAX_PIXELS = envint("NANOWEB_IMAGE_MAX_MEGAPIXELS", 50, minimum=1, maximum=80) * 1_000_000
 IMAGE_MIN_SIDE = envint("NANOWEB_IMAGE_MIN_SIDE", 64, minimum=1)
 IMAGE_MAX_SIDE = envint("NANOWEB_IMAGE_MAX_SIDE", 1024, minimum=64)
+# What one upload request may cost to decode, in all: its files' pixels, read from their headers before any
+# is decoded (a JPEG counts at the reduced size it is decoded at). 150 copies of a 7000 x 7000 PNG took 85 s
+# of CPU before this; 1000 megapixels is about 300 phone photos.
+UPLOAD_MAX_PIXELS = envint("NANOWEB_UPLOAD_MAX_MEGAPIXELS", 1000, minimum=1) * 1_000_000
+# Heavy requests (uploads, imports by address, predictions by address) one web process works on at once, and
+# how many more wait their turn (seconds at most); with gunicorn's 4 threads a thread stays free for the rest.
+# See scraper/workload.py.
+HEAVY_AT_ONCE = envint("NANOWEB_HEAVY_AT_ONCE", 2, minimum=1)
+HEAVY_WAITING = envint("NANOWEB_HEAVY_WAITING", 1, minimum=0)
+HEAVY_WAIT_SECONDS = envint("NANOWEB_HEAVY_WAIT", 30, minimum=1)
 # Perceptual hashes this many bits apart or closer count as the same picture (measured: different photos
 # of one clothing set are 10+ bits apart, a resized recompressed copy 0-2).
 NEAR_DUPLICATE_DISTANCE = envint("NANOWEB_NEAR_DUPLICATE_DISTANCE", 6, minimum=0, maximum=32)

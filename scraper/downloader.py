@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -30,11 +31,13 @@ class Downloaded:
     error: ServiceError | None = None  # FetchError or ImageRejected, with code and message
 
 
-def fetch_image(url: str) -> Downloaded:
-    """One URL, fetched safely and normalised; never raises for anything the URL's server can cause."""
+def fetch_image(url: str, *, deadline: float | None = None, trust_search_host: bool = False) -> Downloaded:
+    """One URL, fetched safely and normalised; never raises for anything the URL's server can cause.
+    deadline and trust_search_host as for safehttp.fetch."""
     try:
         fetched = fetch(url, max_bytes=settings.FETCH_MAX_IMAGE_BYTES, accept="image/*,*/*;q=0.5",
-                        extra_headers={"Accept-Encoding": "identity"})
+                        extra_headers={"Accept-Encoding": "identity"}, deadline=deadline,
+                        trust_search_host=trust_search_host)
         return Downloaded(url=url, final_url=fetched.url, image=normalise_image(fetched.content))
     except ServiceError as exc:
         return Downloaded(url=url, error=exc)
@@ -59,8 +62,10 @@ class _HostSlots:
             return self._slots[host]
 
 
-def download_images(urls: Iterable[str], *, workers: int | None = None, per_host: int | None = None
-                    ) -> Iterator[Downloaded]:
+def download_images(urls: Iterable[str], *, workers: int | None = None, per_host: int | None = None,
+                    deadline: float | None = None, trust_search_host: bool = False) -> Iterator[Downloaded]:
+    """deadline: a time.monotonic() by which every download is done or given up, so that a batch of slow
+    servers costs a web request one total limit, not one per address."""
     urls = list(dict.fromkeys(urls))
     if not urls:
         return
@@ -72,7 +77,11 @@ def download_images(urls: Iterable[str], *, workers: int | None = None, per_host
         with slots.get(url):
             if cancelled.is_set():
                 return Downloaded(url=url, error=FetchError("cancelled", "The download was not needed any more."))
-            return fetch_image(url)
+            if deadline is not None and time.monotonic() >= deadline:
+                return Downloaded(url=url, error=FetchError(
+                    "timeout", "Not fetched: the time for fetching ran out while other pictures were downloading. "
+                    "Try fewer addresses at once.", url=url))
+            return fetch_image(url, deadline=deadline, trust_search_host=trust_search_host)
 
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nanoweb-download")
     try:

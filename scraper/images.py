@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import imagehash
 import numpy as np
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 from nanoweb.errors import UnsupportedMedia
 from scraper.formats import READABLE_FORMATS, READABLE_NAMES  # importing it registers HEIC with Pillow
@@ -42,7 +42,10 @@ class NormalisedImage:
     width: int
     height: int
     sha256: str  # of `jpeg`
-    phash: str  # 64-bit perceptual hash, 16 hex digits
+    # 64-bit perceptual hash, 16 hex digits; empty for a picture with almost no detail (one flat colour), whose
+    # hash would carry no information: every flat picture hashes alike. Such pictures are told apart by colour.
+    phash: str
+    colour: tuple[int, int, int] | None = None  # the mean colour of a low-detail picture, else None
 
 
 def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedImage:
@@ -64,7 +67,11 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
         # Decode JPEGs at a reduced scale straight away when they are much larger than we keep.
         image.draft("RGB", (max_side, max_side))
     image = _decode(image)
-    image = _upright(image)
+    orientation = _orientation(image)
+    # Shrink before any conversion: each conversion copies the picture, and a copy of 50 megapixels at full
+    # size is what took a web process from 240 MB to 1.5 GB.
+    image = _reduced(image, max_side)
+    image = _upright(image, orientation)
     image = _to_rgb(image)
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -72,10 +79,85 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
     # No exif= or icc_profile=, and an empty comment (Pillow would copy the original's): metadata stripped.
     image.save(out, "JPEG", quality=JPEG_QUALITY, comment=b"")
     jpeg = out.getvalue()
+    colour = low_detail_colour(image)
     return NormalisedImage(
         jpeg=jpeg, width=image.width, height=image.height, sha256=hashlib.sha256(jpeg).hexdigest(),
-        phash=str(imagehash.phash(image)),
+        phash="" if colour else str(imagehash.phash(image)), colour=colour,
     )
+
+
+# The grey levels of a picture shrunk to 32 x 32 (what the perceptual hash looks at) spread less than this:
+# its hash is decided by rounding noise. Measured: flat colours 0.0, a flat colour saved as JPEG under 0.5,
+# the least detailed photos of the test sets above 10.
+LOW_DETAIL_SPREAD = 2.0
+
+
+def low_detail_colour(image: Image.Image) -> tuple[int, int, int] | None:
+    """The mean colour of a picture with almost no detail, or None for a picture with detail."""
+    small = image.convert("RGB").resize((32, 32), Image.Resampling.BOX)
+    if float(np.asarray(small.convert("L"), dtype=np.float32).std()) >= LOW_DETAIL_SPREAD:
+        return None
+    mean = np.asarray(small, dtype=np.float32).reshape(-1, 3).mean(axis=0)
+    return int(round(mean[0])), int(round(mean[1])), int(round(mean[2]))
+
+
+def stored_colour(jpeg: bytes) -> tuple[int, int, int] | None:
+    """low_detail_colour of a stored photo, decoded at an eighth of its size (cheap)."""
+    try:
+        image = Image.open(io.BytesIO(jpeg))
+        image.draft("RGB", (64, 64))
+        image.load()
+    except Exception:  # noqa: BLE001 - an unreadable stored file is simply not the same picture
+        return None
+    return low_detail_colour(image)
+
+
+def decode_cost(data: bytes, *, max_side: int | None = None) -> int:
+    """The pixels decoding these bytes will touch, from the header alone (a JPEG at the reduced scale it is
+    decoded at); 0 when the header cannot be read, as the decoder will then refuse the file anyway."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = Image.open(io.BytesIO(data))
+            if image.format in ("JPEG", "MPO"):
+                max_side = max_side or settings.IMAGE_MAX_SIDE
+                image.draft("RGB", (max_side, max_side))
+            width, height = image.size
+    except Exception:  # noqa: BLE001 - hostile bytes: the decoder says what is wrong with them
+        return 0
+    # More than the per-picture cap is refused from the header, undecoded: it costs nothing.
+    return width * height if width * height <= settings.IMAGE_MAX_PIXELS else 0
+
+
+def _reduced(image: Image.Image, max_side: int) -> Image.Image:
+    """Box-average the picture down by a whole factor that keeps its longest side at least max_side."""
+    factor = max(image.size) // max_side
+    if factor < 2:
+        return image
+    if image.mode.startswith("I;16"):
+        return _reduced_16bit(image, factor)
+    try:
+        return image.reduce(factor)
+    except ValueError:  # a mode reduce() does not take (palette, 1-bit): thumbnail() later shrinks it
+        return image
+
+
+def _reduced_16bit(image: Image.Image, factor: int) -> Image.Image:
+    """16-bit grey, reduced and scaled to 8 bits in one pass over the pixels, with no full-size copy made."""
+    pixels = np.asarray(image)
+    height, width = (pixels.shape[0] // factor) * factor, (pixels.shape[1] // factor) * factor
+    total = np.zeros((height // factor, width // factor), dtype=np.uint32)
+    for row in range(factor):
+        for column in range(factor):
+            total += pixels[row:height:factor, column:width:factor]
+    mean = total / (factor * factor)
+    top = 65535.0 if mean.max(initial=0) > 255 else 255.0
+    return _with_info(Image.fromarray(np.clip(mean / top * 255.0, 0, 255).astype(np.uint8), "L"), image)
+
+
+def _with_info(reduced: Image.Image, original: Image.Image) -> Image.Image:
+    reduced.info = dict(original.info)  # the colour profile, for _to_rgb
+    return reduced
 
 
 # How the formats we read begin. A file that begins so is judged by its decoder, not by text inside it: a
@@ -167,18 +249,31 @@ def _decode(image: Image.Image) -> Image.Image:
     return image
 
 
-def _upright(image: Image.Image) -> Image.Image:
+_TRANSPOSES = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation, read from the file before it is reduced (a reduced copy has no EXIF of its own)."""
     try:
-        return ImageOps.exif_transpose(image)
+        return int(image.getexif().get(0x0112) or 1)
     except Exception:  # noqa: BLE001 - a broken EXIF block should cost the orientation, not the photo
-        return image
+        return 1
+
+
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    method = _TRANSPOSES.get(orientation)
+    return image.transpose(method) if method is not None else image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         # Pillow clips 16-bit grey to 255 when converting; scale it down instead.
-        pixels = np.asarray(image, dtype=np.float64)
+        pixels = np.asarray(image, dtype=np.float32)
         top = 65535.0 if pixels.max(initial=0) > 255 else 255.0
         image = Image.fromarray(np.clip(pixels / top * 255.0, 0, 255).astype(np.uint8), "L")
     if image.mode == "P":

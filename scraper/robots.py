@@ -13,8 +13,9 @@ MAX_ROBOTS_BYTES = 512 * 1024
 
 
 class Robots:
-    def __init__(self) -> None:
+    def __init__(self, *, deadline: float | None = None) -> None:
         self._parsers: dict[str, RobotFileParser | bool] = {}
+        self._deadline = deadline  # as for safehttp.fetch: shared with the page and its pictures
 
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -24,14 +25,15 @@ class Robots:
         parser = self._parsers[origin]
         return parser if isinstance(parser, bool) else parser.can_fetch(ROBOT_NAME, url)
 
-    @staticmethod
-    def _load(origin: str) -> RobotFileParser | bool:
+    def _load(self, origin: str) -> RobotFileParser | bool:
         try:
-            fetched = fetch(f"{origin}/robots.txt", max_bytes=MAX_ROBOTS_BYTES, accept="text/plain")
+            fetched = fetch(f"{origin}/robots.txt", max_bytes=MAX_ROBOTS_BYTES, accept="text/plain",
+                            deadline=self._deadline)
         except FetchError as exc:
-            if exc.code in ("blocked_address", "bad_url"):
-                raise  # the site itself may not be fetched: say that, not "robots.txt"
-            # Missing (4xx): everything allowed. Unreadable (5xx, no answer): nothing is.
+            if exc.code in ("blocked_address", "bad_url", "connection_failed", "timeout"):
+                # The site itself may not be fetched, or cannot be reached: say that, not "robots.txt".
+                raise
+            # Missing (4xx): everything allowed. Unreadable (5xx, a redirect loop): nothing is.
             return exc.code == "http_error" and exc.status is not None and 400 <= exc.status < 500
         parser = RobotFileParser()
         parser.parse(fetched.content.decode("utf-8", errors="replace").splitlines())

@@ -5,13 +5,16 @@
   addresses are refused unless settings.ALLOW_PRIVATE_URLS. The check runs inside the connection itself, on
   the very address the socket connects to, so a name that resolves to a public address once and to
   127.0.0.1 the next time (DNS rebinding) cannot slip through between the check and the connect;
-- connect and read timeouts, plus a total deadline (a server that trickles bytes never trips a read timeout);
+- connect and read timeouts, plus a total deadline kept by a watchdog that shuts the connection's socket when
+  it passes: a server that trickles a byte a second, in its headers or its body, never trips a read timeout
+  and would otherwise hold a web thread for as long as it likes;
 - a byte cap enforced while streaming, before the body is held in memory;
 - proxies from the environment are ignored: a proxy would connect on our behalf, past the address check.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -89,6 +92,74 @@ def _guarded_socket(host: str, port: int, timeout: float | None, source_address,
     raise last_error or OSError(f"could not connect to {host}")
 
 
+class _Watchdog:
+    """Shuts down, at the deadline, every socket one fetch used. A thread blocked in recv() wakes only when
+    its socket is shut down; closing it from another thread is not enough."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self.headers_seen = False  # for the words: a slow answer, or a slow file
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        _local.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        _local.watchdog = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under an SSL wrapper
+
+
+def _watch(sock: socket.socket | None) -> None:
+    watchdog = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        watchdog.watch(sock)
+
+
+class _WatchedPoolMixin:
+    """A pooled connection reused by a fetch is watched by that fetch's watchdog."""
+
+    def _get_conn(self, timeout=None):
+        connection = super()._get_conn(timeout)
+        _watch(getattr(connection, "sock", None))
+        return connection
+
+
+class _WatchedConnectionMixin:
+    """A new connection's socket is watched as soon as it exists (the SSL one for https, which replaces the
+    plain socket object). The socket itself, not the connection: a "Connection: close" answer detaches the
+    socket from the connection while its body is still being read."""
+
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+
 class _GuardedMixin:
     def _new_conn(self) -> socket.socket:  # same error wrapping as urllib3's own _new_conn
         try:
@@ -101,26 +172,47 @@ class _GuardedMixin:
             raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
 
 
-class _GuardedHTTPConnection(_GuardedMixin, HTTPConnection):
+class _GuardedHTTPConnection(_WatchedConnectionMixin, _GuardedMixin, HTTPConnection):
     pass
 
 
-class _GuardedHTTPSConnection(_GuardedMixin, HTTPSConnection):
+class _GuardedHTTPSConnection(_WatchedConnectionMixin, _GuardedMixin, HTTPSConnection):
     pass
 
 
-class _GuardedHTTPPool(HTTPConnectionPool):
+class _PlainHTTPConnection(_WatchedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _PlainHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(_WatchedPoolMixin, HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
 
 
-class _GuardedHTTPSPool(HTTPSConnectionPool):
+class _GuardedHTTPSPool(_WatchedPoolMixin, HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
-class _GuardedAdapter(HTTPAdapter):
+class _PlainHTTPPool(_WatchedPoolMixin, HTTPConnectionPool):
+    ConnectionCls = _PlainHTTPConnection
+
+
+class _PlainHTTPSPool(_WatchedPoolMixin, HTTPSConnectionPool):
+    ConnectionCls = _PlainHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    def __init__(self, *, guarded: bool) -> None:
+        self._pools = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool} if guarded else {
+            "http": _PlainHTTPPool, "https": _PlainHTTPSPool}
+        super().__init__(pool_connections=20, pool_maxsize=20)
+
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs) -> None:
         self.poolmanager = PoolManager(num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = dict(self._pools)
 
 
 _local = threading.local()
@@ -134,12 +226,20 @@ def _session(guarded: bool) -> requests.Session:
         session = requests.Session()
         session.trust_env = False
         session.headers["User-Agent"] = USER_AGENT
-        if guarded:
-            adapter = _GuardedAdapter(pool_connections=20, pool_maxsize=20)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+        adapter = _Adapter(guarded=guarded)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         setattr(_local, attr, session)
     return session
+
+
+def _drop_sessions() -> None:
+    """After the watchdog fired: its sockets are shut, so no pooled connection of this thread is trusted."""
+    for attr in ("guarded", "plain"):
+        session = getattr(_local, attr, None)
+        if session is not None:
+            session.close()
+            setattr(_local, attr, None)
 
 
 @dataclass(frozen=True)
@@ -196,21 +296,58 @@ def fetch(
     extra_headers: dict[str, str] | None = None,
     params: dict | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
+    trust_search_host: bool = False,
 ) -> Fetched:
     """GET `url` within every limit above. `guarded=False` is only for operator-configured endpoints
-    (the search APIs in settings), which may legitimately live on a private network."""
+    (the search APIs in settings), which may legitimately live on a private network.
+
+    deadline: a time.monotonic() by which the whole fetch, redirects included, must be done, when a caller
+    shares one budget between several fetches; the fetch's own total limit applies as well.
+    trust_search_host: the URL came from a search service's answer, so a picture on the service's own host
+    is as trusted as the service. Never for an address a person typed: that is checked like any other.
+    """
     url = check_url(url)
-    trusted_first_hop = is_configured_search_host(url)
-    headers = {"Accept": accept, **(extra_headers or {})}
+    trusted_first_hop = trust_search_host and is_configured_search_host(url)
+    host = urlsplit(url).hostname or url
     total = timeout or settings.FETCH_TOTAL_TIMEOUT
-    deadline = time.monotonic() + total
-    timeouts = (settings.FETCH_CONNECT_TIMEOUT, timeout or settings.FETCH_READ_TIMEOUT)
+    ends = time.monotonic() + total
+    if deadline is not None and deadline < ends:
+        ends = deadline
+        total = max(1, round(deadline - time.monotonic()))  # said in whole seconds
+    if ends <= time.monotonic():
+        raise FetchError("timeout", f"There was no time left to fetch from {host}.", url=url)
+    watchdog = _Watchdog(ends - time.monotonic())
+    try:
+        with watchdog:
+            fetched = _fetch_hops(url, max_bytes=max_bytes, guarded=guarded, accept=accept,
+                                  extra_headers=extra_headers, params=params, timeout=timeout,
+                                  trusted_first_hop=trusted_first_hop, ends=ends, total=total)
+    except FetchError as exc:
+        if not watchdog.fired or exc.code in ("too_large", "blocked_address", "bad_url", "http_error"):
+            raise
+        # Cut by the watchdog: whatever the shut socket made the reading code say, the reason is the time.
+        fetched = None
+    if watchdog.fired:
+        _drop_sessions()
+        if watchdog.headers_seen:
+            raise FetchError("timeout", f"{host} sent the file too slowly (not finished after {total:g} s).", url=url)
+        raise FetchError("timeout", f"{host} did not answer in time (nothing within {total:g} s).", url=url)
+    return fetched
+
+
+def _fetch_hops(url: str, *, max_bytes: int, guarded: bool, accept: str, extra_headers: dict[str, str] | None,
+                params: dict | None, timeout: float | None, trusted_first_hop: bool, ends: float,
+                total: float) -> Fetched:
+    headers = {"Accept": accept, **(extra_headers or {})}
+    read_timeout = timeout or settings.FETCH_READ_TIMEOUT
     host = urlsplit(url).hostname or url
     for hop in range(settings.FETCH_MAX_REDIRECTS + 1):
         session = _session(guarded=guarded and not (hop == 0 and trusted_first_hop))
+        left = max(0.1, ends - time.monotonic())
         try:
             response = session.get(url, headers=headers, params=params, stream=True, allow_redirects=False,
-                                   timeout=timeouts)
+                                   timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(read_timeout, left)))
         except BlockedAddress as exc:
             raise FetchError(
                 "blocked_address",
@@ -234,7 +371,10 @@ def fetch(
                     "http_error", f"{host} answered {response.status_code} {response.reason or ''}".rstrip() + ".",
                     url=url, status=response.status_code,
                 )
-            content = _read_capped(response, max_bytes=max_bytes, deadline=deadline, total=total, url=url,
+            watchdog = getattr(_local, "watchdog", None)
+            if watchdog is not None:
+                watchdog.headers_seen = True
+            content = _read_capped(response, max_bytes=max_bytes, deadline=ends, total=total, url=url,
                                    host=host)
             return Fetched(url=url, status=response.status_code,
                            content_type=response.headers.get("Content-Type", ""), content=content)

@@ -6,6 +6,7 @@ the GIL), so the network is rarely waiting for JPEGs.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +18,8 @@ import numpy as np
 from classifiers.ml.backbones import backbone_spec
 from classifiers.ml.onnx_cache import backbone_onnx_path
 from classifiers.ml.preprocess import DEFAULT_MAX_PIXELS, VIEWS, ImageError, load_views
+
+logger = logging.getLogger(__name__)
 
 # A picture: its bytes, a file path, or a function that reads the bytes when the picture is decoded
 # (so thousands of stored photos are never all in memory at once).
@@ -90,7 +93,9 @@ class Extractor:
             try:
                 source = source()
             except OSError as exc:
-                raise ImageError(f"The stored file could not be read: {exc}") from None
+                # Its path is for the operator's log, not for the person's page.
+                logger.warning("A stored photo could not be read: %s", exc)
+                raise ImageError("The stored file of this photo could not be read.") from None
         return load_views(source, self.spec.preprocessing, views, max_pixels=self.max_pixels)
 
     def embed_arrays(self, batch: np.ndarray) -> np.ndarray:

@@ -60,9 +60,9 @@ def open_rgb(source: bytes | str | Path, *, min_side: int = 0, max_pixels: int =
         ) from None
     except Image.DecompressionBombError:
         raise ImageTooLarge(_too_large_message(None, max_pixels)) from None
-    except OSError as exc:
+    except OSError:
         # Pillow recognised the format but the header itself is broken, e.g. a file cut off in its first bytes.
-        raise ImageError(f"This picture is damaged or cut short and could not be read ({exc}).") from None
+        raise ImageError("This picture is damaged or cut short and could not be read.") from None
     width, height = image.size
     if width * height > max_pixels:
         raise ImageTooLarge(_too_large_message((width, height), max_pixels))
@@ -75,8 +75,8 @@ def open_rgb(source: bytes | str | Path, *, min_side: int = 0, max_pixels: int =
             image = ImageOps.exif_transpose(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageTooLarge(_too_large_message((width, height), max_pixels)) from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"This picture is damaged or cut short and could not be decoded ({exc}).") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ImageError("This picture is damaged or cut short and could not be decoded.") from None
     return to_rgb(image)
 
 

@@ -2,15 +2,28 @@
 
 The perceptual hash survives resizing and recompression; two different photos of one set were measured 10+
 bits apart, a resized copy 0-2 (settings.NEAR_DUPLICATE_DISTANCE sits between).
+
+A picture with almost no detail (one flat colour) has no perceptual hash: its hash would be rounding noise,
+and every flat picture would look like every other. Two such pictures are the same when their colours are:
+a resized or recompressed copy moves no channel by more than a few levels, two colours a person tells
+apart differ by more.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 
 from classifiers.models import Photo
+from scraper.images import stored_colour
+
+logger = logging.getLogger(__name__)
+
+# Channel levels (0-255) within which two low-detail pictures count as one colour. Measured: a flat colour
+# saved as JPEG at quality 90 and resized moves each channel by at most 2.
+SAME_COLOUR_LEVELS = 4
 
 
 @dataclass(frozen=True)
@@ -26,15 +39,35 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def find_matches(*, classifier_id, sha256: str, phash: str) -> list[Match]:
-    """Every photo of the classifier equal or near-equal to the given hashes, closest first."""
+def find_matches(*, classifier_id, sha256: str, phash: str,
+                 colour: tuple[int, int, int] | None = None) -> list[Match]:
+    """Every photo of the classifier equal or near-equal to the given hashes (or, for a low-detail picture, of
+    the given colour), closest first."""
     limit = settings.NEAR_DUPLICATE_DISTANCE
     matches = []
+    low_detail = []
     rows = Photo.objects.filter(label__classifier_id=classifier_id).values_list(
-        "id", "label_id", "label__name", "sha256", "phash")
-    for photo_id, label_id, label_name, other_sha, other_phash in rows.iterator(chunk_size=2000):
+        "id", "label_id", "label__name", "sha256", "phash", "image")
+    for photo_id, label_id, label_name, other_sha, other_phash, name in rows.iterator(chunk_size=2000):
         if other_sha == sha256:
             matches.append(Match(str(photo_id), str(label_id), label_name, True, 0))
         elif phash and other_phash and (distance := hamming(phash, other_phash)) <= limit:
             matches.append(Match(str(photo_id), str(label_id), label_name, False, distance))
+        elif colour is not None and not other_phash:
+            low_detail.append((photo_id, label_id, label_name, name))
+    for photo_id, label_id, label_name, name in low_detail:
+        other = _colour_of_stored(name)
+        if other is not None and (distance := max(abs(a - b) for a, b in zip(colour, other, strict=True))) \
+                <= SAME_COLOUR_LEVELS:
+            matches.append(Match(str(photo_id), str(label_id), label_name, False, distance))
     return sorted(matches, key=lambda m: (not m.exact, m.distance))
+
+
+def _colour_of_stored(name: str) -> tuple[int, int, int] | None:
+    """Low-detail photos are rare and small once stored (one flat colour compresses to a few KB)."""
+    try:
+        with Photo._meta.get_field("image").storage.open(name) as file:
+            return stored_colour(file.read())
+    except OSError:
+        logger.warning("A stored photo could not be read to compare its colour: %s", name)
+        return None

@@ -3,6 +3,8 @@ another class, store the file, keep where it came from."""
 
 from __future__ import annotations
 
+import errno
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,10 +14,18 @@ from django.utils import timezone
 
 from classifiers.models import Classifier, Label, Photo, SearchJob
 from classifiers.services.dedup import Match, find_matches
-from nanoweb.errors import Conflict
+from nanoweb.errors import Conflict, Unavailable
 from scraper.images import NormalisedImage, normalise_image
 
 IN_OTHER_CLASS = "in_other_class"
+
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(Unavailable):
+    """The photo folder cannot take files: every other photo of the request would fail the same way."""
+
+    code = "storage_unavailable"
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,8 @@ def photo_add_normalised(*, label: Label, image: NormalisedImage, provenance: Pr
         with transaction.atomic():
             # One writer per classifier at a time, so two jobs cannot both add the same picture.
             list(Classifier.objects.select_for_update().filter(id=label.classifier_id).values_list("id"))
-            matches = find_matches(classifier_id=label.classifier_id, sha256=image.sha256, phash=image.phash)
+            matches = find_matches(classifier_id=label.classifier_id, sha256=image.sha256, phash=image.phash,
+                                   colour=image.colour)
             same_class = [m for m in matches if m.label_id == str(label.id)]
             if same_class:
                 raise DuplicateImage(_duplicate_message(same_class[0]), duplicate_of=same_class[0].photo_id)
@@ -69,7 +80,10 @@ def photo_add_normalised(*, label: Label, image: NormalisedImage, provenance: Pr
             if other:
                 names = ", ".join(dict.fromkeys(f'"{m.label_name}"' for m in other))
                 photo.flags = {IN_OTHER_CLASS: f"the same picture is also in {names}"}
-            photo.image.save("photo.jpg", ContentFile(image.jpeg), save=False)
+            try:
+                photo.image.save("photo.jpg", ContentFile(image.jpeg), save=False)
+            except OSError as exc:
+                raise _storage_error(exc) from exc
             saved_file = True
             photo.save()
             _flag_others(other, label_name=label.name)
@@ -78,6 +92,16 @@ def photo_add_normalised(*, label: Label, image: NormalisedImage, provenance: Pr
             photo.image.delete(save=False)
         raise
     return photo
+
+
+def _storage_error(exc: OSError) -> StorageUnavailable:
+    # The path is for the operator's log; the person is told what to do, as a failed training does.
+    logger.error("A photo could not be stored: %s", exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageUnavailable("NanoWeb's data folder is full, so the photo was not saved. Free some disk "
+                                  "space (or ask whoever runs NanoWeb to), then upload again.")
+    return StorageUnavailable("NanoWeb cannot write to its data folder, so the photo was not saved. Check that "
+                              "the folder exists and that NanoWeb may write to it, then upload again.")
 
 
 def _flag_others(matches: list[Match], *, label_name: str) -> None:

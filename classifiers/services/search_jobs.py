@@ -201,7 +201,7 @@ class _SearchRun:
             # A few more than still needed, since some will be refused; not the whole page at once.
             batch, hits = hits[: 2 * self.needed() + 4], hits[2 * self.needed() + 4:]
             by_url = {hit.image_url: hit for hit in batch}
-            results = download_images(by_url)
+            results = download_images(by_url, trust_search_host=True)
             try:
                 for done in results:
                     self.keep(done, by_url[done.url], provider, tally)
@@ -213,7 +213,7 @@ class _SearchRun:
 
     def keep(self, done: Downloaded, hit: ImageHit, provider: str, tally: dict) -> None:
         if done.error is not None and done.error.code == "http_error" and hit.alternate_url:
-            done = fetch_image(hit.alternate_url)
+            done = fetch_image(hit.alternate_url, trust_search_host=True)
         if done.error is not None:
             self.counts["rejected"][done.error.code] += 1
             return

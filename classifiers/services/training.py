@@ -186,14 +186,15 @@ def training_run_execute(*, run_id: uuid.UUID | str) -> TrainingRun | None:
 
 
 def _storage_in_words(exc: OSError) -> str:
-    """What a person can do about a file that could not be written: the data folder is full or locked."""
-    where = f" ({exc.filename})" if exc.filename else ""
+    """What a person can do about a file that could not be written: the data folder is full or locked. The
+    file's path is for the operator's log: a page shows no server paths."""
+    log.warning("training could not write a file: %s", exc)
     if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
-        return f"the data folder is full{where}: free some disk space, then press Train again"
+        return "the data folder is full: free some disk space, then press Train again"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR):
-        return (f"NanoWeb cannot write to its data folder{where}: check that the folder exists and that the worker "
+        return ("NanoWeb cannot write to its data folder: check that the folder exists and that the worker "
                 "may write to it, then press Train again")
-    return f"a file could not be written{where}: {exc.strerror or exc}"
+    return f"a file could not be written: {exc.strerror or 'the system refused it'}"
 
 
 def _in_words(exc: Exception) -> str:

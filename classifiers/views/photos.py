@@ -101,7 +101,13 @@ def photos_upload(request: HttpRequest, classifier_id: UUID, label_id: UUID) -> 
             return JsonResponse({"error": {"message": message}}, status=400)
         messages.error(request, f"{label.name}: {message}")
         return _back_to(label)
-    result = photos_add_uploads(label=label, files=files)
+    try:
+        result = photos_add_uploads(label=label, files=files)
+    except ServiceError as exc:  # too many pixels in all, the site busy, the data folder unwritable
+        if wants_json(request):
+            return JsonResponse({"error": {"message": exc.message}}, status=exc.http_status)
+        messages.error(request, f"{label.name}: {exc.message}")
+        return _back_to(label)
     flags_refresh_after_adding(label=label, added=len(result.added))
     import_report_add(request, label=label, added=len(result.added), rejected=result.rejected)
     if wants_json(request):

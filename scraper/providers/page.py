@@ -28,13 +28,14 @@ class PageImages:
     hits: list[ImageHit]
 
 
-def collect_page_images(page_url: str, *, robots: Robots) -> PageImages:
+def collect_page_images(page_url: str, *, robots: Robots, deadline: float | None = None) -> PageImages:
+    """deadline as for safehttp.fetch."""
     page_url = check_url(page_url)
     if not robots.allowed(page_url):
         raise InvalidInput("This site's robots.txt asks robots not to read this page, so NanoWeb will not. "
                            "Save the pictures yourself and upload them instead.", details={"reason": "robots"})
     fetched = fetch(page_url, max_bytes=settings.FETCH_MAX_PAGE_BYTES,
-                    accept="text/html,application/xhtml+xml;q=0.9,image/*;q=0.8")
+                    accept="text/html,application/xhtml+xml;q=0.9,image/*;q=0.8", deadline=deadline)
     content_type = fetched.content_type.split(";", 1)[0].strip().lower()
     if content_type.startswith("image/"):
         # The address is a picture itself: import just that.

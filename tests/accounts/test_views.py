@@ -123,3 +123,24 @@ def test_a_successful_log_in_clears_the_failure_count(client, settings):
     for _ in range(2):
         client.post(reverse("login"), {"username": "ada", "password": "guess"})
     assert client.post(reverse("login"), {"username": "ada", "password": GOOD_PASSWORD}).status_code == 302
+
+
+def test_sign_ups_from_one_address_are_throttled_in_words(client, settings):
+    """Sign-up is open: after SIGNUP_LIMIT accounts from one address, the next is refused (429) and the person
+    reads why and when to come back; what they typed is kept, and no account is made."""
+    from django.test import Client
+
+    settings.SIGNUP_LIMIT = 3
+    for i in range(3):
+        fresh = Client()
+        assert sign_up(fresh, username=f"ada{i}", email=f"ada{i}@example.org").status_code == 302
+    response = sign_up(Client(), username="ada3", email="ada3@example.org")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert ("Too many accounts were made from your address recently. Try again in 1 hour, or log in to an "
+            "account you already have.") in page
+    assert 'value="ada3"' in page
+    assert not get_user_model().objects.filter(username="ada3").exists()
+    # Another address is not affected.
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    assert sign_up(other, username="bea", email="bea@example.org").status_code == 302

@@ -82,5 +82,6 @@ def test_an_unwritable_data_folder_fails_the_run_in_words_and_keeps_the_old_vers
     assert run.status == "failed"
     assert "NanoWeb cannot write to its data folder" in run.error
     assert "check that the folder exists and that the worker may write to it" in run.error
+    assert str(tmp_path) not in run.error  # no server paths on a page
     settings.ARTIFACTS_DIR = old_artifacts
     assert_version_1_still_answers(clothes)

@@ -191,18 +191,30 @@ def test_pictures_served_by_a_configured_search_service_on_a_private_address_are
     """An operator's Commons mirror on a private network: its own pictures come through, nothing else does."""
     settings.COMMONS_API_URL = web.url("/w/api.php")
     url = web.file("/files/photo.jpg", images.photo(3))
-    assert fetch(url, max_bytes=MB).content == images.photo(3)
+    assert fetch(url, max_bytes=MB, trust_search_host=True).content == images.photo(3)
+
+
+def test_an_address_a_person_typed_on_the_configured_search_host_is_checked_like_any_other(web, settings):
+    """Only a search's own results are trusted on the mirror's host: a person who types an address on it (an
+    image link, a page to import) is refused as for any private address, and nothing is fetched."""
+    settings.COMMONS_API_URL = web.url("/w/api.php")
+    url = web.file("/admin/secret.jpg", images.photo(3))
+    error = refused(url)
+    assert error.code == "blocked_address"
+    assert "an address inside a private network" in error.message
+    assert web.hits("/admin/secret.jpg") == 0
 
 
 def test_a_redirect_from_a_configured_search_service_to_a_private_address_is_still_refused(web, settings):
     settings.COMMONS_API_URL = web.url("/w/api.php")
     secret = web.file("/secret", b"internal", "text/plain")
-    error = refused(web.redirect("/files/photo.jpg", secret))
+    error = refused(web.redirect("/files/photo.jpg", secret), trust_search_host=True)
     assert error.code == "blocked_address"
     assert web.hits("/secret") == 0
-    assert refused(web.redirect("/files/meta.jpg", "http://169.254.169.254/latest/")).code == "blocked_address"
+    assert refused(web.redirect("/files/meta.jpg", "http://169.254.169.254/latest/"),
+                   trust_search_host=True).code == "blocked_address"
 
 
 def test_another_port_on_the_same_private_host_is_not_trusted(web, settings):
     settings.COMMONS_API_URL = f"http://127.0.0.1:{web.port + 1}/w/api.php"
-    assert refused(web.file("/files/photo.jpg", images.photo(3))).code == "blocked_address"
+    assert refused(web.file("/files/photo.jpg", images.photo(3)), trust_search_host=True).code == "blocked_address"

@@ -136,7 +136,7 @@ NOT_READABLE = ("This file is not a picture in a format we can read "
 # What predict says about each bad file (how it begins): the engine reads pictures itself, in its own words.
 PREDICT_REFUSALS = {
     "zero bytes": (415, "The file is empty (0 bytes)."),
-    "truncated JPEG": (415, "This picture is damaged or cut short and could not be decoded ("),
+    "truncated JPEG": (415, "This picture is damaged or cut short and could not be decoded."),
     "a web page named .jpg": (415, NOT_READABLE),
     "SVG": (415, NOT_READABLE),
     "decompression bomb": (413, "This picture is too large to open safely (over 50 megapixels)."),

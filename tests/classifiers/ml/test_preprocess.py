@@ -87,7 +87,7 @@ def test_a_cut_short_picture_is_refused_in_words():
 
 def test_a_picture_cut_off_inside_its_header_is_refused_in_the_same_words():
     data = encoded(Image.new("RGB", (400, 300), (1, 2, 3)), "JPEG")
-    with pytest.raises(ImageError, match=r"^This picture is damaged or cut short and could not be read \(.+\)\.$"):
+    with pytest.raises(ImageError, match=r"^This picture is damaged or cut short and could not be read\.$"):
         open_rgb(data[:100])
 
 

@@ -102,3 +102,33 @@ def test_overlong_provenance_is_cut_to_fit_and_an_overlong_url_dropped(dress):
     photo = photo_add(label=dress, data=images.photo(1), provenance=provenance)
     photo.refresh_from_db()
     assert len(photo.title) == 500 and len(photo.author) == 300 and photo.source_url == ""
+
+
+def flat(colour: tuple[int, int, int], size: tuple[int, int] = (120, 90)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_two_hundred_flat_pictures_of_different_colours_are_all_kept(dress):
+    """Before: every flat picture had the same perceptual hash (it is rounding noise when there is no detail),
+    so the second of 200 distinct colours was already "nearly the same as a picture already in dress"."""
+    steps = (0, 40, 80, 120, 160, 200, 240)
+    colours = [(r, g, b) for r in steps for g in steps for b in steps][:200]
+    for index, colour in enumerate(colours):
+        photo_add(label=dress, data=flat(colour), provenance=upload(f"colour-{index}.png"))
+    assert dress.photos.count() == 200
+
+
+def test_a_resized_copy_of_a_flat_picture_is_still_refused_as_nearly_the_same(dress):
+    photo_add(label=dress, data=flat((200, 40, 40)), provenance=upload("red.png"))
+    with pytest.raises(DuplicateImage) as info:
+        photo_add(label=dress, data=resized_copy(flat((200, 40, 40), (400, 300)), factor=0.5),
+                  provenance=upload("red-again.jpg"))
+    assert info.value.message.startswith('This picture is nearly the same as a picture already in "dress" ("red.png"')
+    # A colour a person tells apart is a different picture; a photo with detail is judged by its hash as before.
+    photo_add(label=dress, data=flat((200, 60, 40)), provenance=upload("orange-red.png"))
+    photo_add(label=dress, data=images.photo(3), provenance=upload("photo.jpg"))
+    with pytest.raises(DuplicateImage):
+        photo_add(label=dress, data=resized_copy(images.photo(3)), provenance=upload("photo-small.jpg"))
+    assert dress.photos.count() == 3

@@ -119,3 +119,84 @@ def test_a_nested_zip_and_a_broken_zip_are_refused_in_words(dress):
     refused = reasons(result)
     assert refused["outer.zip/inner.zip"] == ("nested_zip", "A zip inside a zip is not opened; upload it on its own.")
     assert refused["broken.zip"] == ("bad_zip", "This zip file is damaged or is not really a zip.")
+
+
+def big_png(seed: int = 1, side: int = 3000) -> bytes:
+    """A large picture that compresses to little (big blocks of colour), as an attacker would send many of;
+    each seed is a different picture."""
+    import numpy as np
+    from PIL import Image
+
+    blocks = np.random.default_rng(seed).integers(0, 256, (30, 30, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(blocks, "RGB").resize((side, side), Image.Resampling.NEAREST).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_upload_over_the_pixel_budget_is_refused_whole_before_anything_is_decoded(dress, settings):
+    """What the person sees: 413 and how many megapixels the files hold against the limit; nothing added."""
+    import time
+
+    from nanoweb.errors import TooLarge
+
+    settings.UPLOAD_MAX_PIXELS = 40_000_000
+    files = [a_file(f"big{i}.png", big_png(i + 1)) for i in range(5)]  # 5 pictures of 9 MP
+    started = time.process_time()
+    try:
+        photos_add_uploads(label=dress, files=files)
+    except TooLarge as exc:
+        assert exc.http_status == 413
+        assert exc.message == ("These 5 pictures hold 45 megapixels in all; one upload may hold 40. Nothing was "
+                               "added: upload them in smaller batches.")
+    else:
+        raise AssertionError("the upload was taken")
+    assert time.process_time() - started < 0.5  # headers only: decoding 45 MP takes seconds
+    assert dress.photos.count() == 0
+
+
+def test_the_same_file_many_times_in_one_upload_is_decoded_once(dress):
+    """150 copies of one big PNG took 85 s of CPU in one request; now the copies are told apart by their bytes."""
+    import time
+
+    data = big_png()
+    started = time.process_time()
+    result = photos_add_uploads(label=dress, files=[a_file(f"copy{i}.png", data) for i in range(40)])
+    cpu = time.process_time() - started
+    assert len(result.added) == 1
+    assert reasons(result)["copy7.png"] == ("duplicate", 'This is the same file as "copy0.png" earlier in this upload.')
+    assert cpu < 3, f"{cpu:.1f} s of CPU for one picture sent 40 times"
+
+
+def test_a_zip_over_the_pixel_budget_keeps_what_fits_and_says_why_for_the_rest(dress, settings):
+    settings.UPLOAD_MAX_PIXELS = 20_000_000
+    members = {f"big{i}.png": big_png(3 * i + 1) for i in range(3)}
+    result = photos_add_uploads(label=dress, files=[a_zip("bigs.zip", members)])
+    assert len(result.added) == 2
+    assert reasons(result)["bigs.zip/big2.png"] == ("too_many_pixels_in_all", (
+        "Not added: this upload already held 20 megapixels, as much as one upload may. Upload the rest in "
+        "another batch."))
+
+
+def test_a_16_bit_tiff_of_22_mb_is_read_without_a_full_size_copy_per_step(dress):
+    """One 22 MB 16-bit TIFF took a web process from 240 MB to 1.56 GB. Peak memory is measured on this very
+    process (VmHWM, reset first through /proc/self/clear_refs)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    out = io.BytesIO()
+    Image.fromarray((rng.random((3317, 3317)) * 65535).astype(np.uint16)).save(out, "TIFF")
+    data = out.getvalue()
+    assert 21_000_000 < len(data) < 23_000_000
+
+    def status(key: str) -> int:
+        with open("/proc/self/status") as proc:
+            return next(int(line.split()[1]) * 1024 for line in proc if line.startswith(key))
+
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # resets the peak to the current size
+    before = status("VmRSS:")
+    result = photos_add_uploads(label=dress, files=[a_file("scan.tif", data)])
+    grown = status("VmHWM:") - before
+    assert len(result.added) == 1 and (result.added[0].width, result.added[0].height) == (1024, 1024)
+    assert grown < 120 * 1024 * 1024, f"the peak grew by {grown / 2**20:.0f} MB"  # before: 293 MB

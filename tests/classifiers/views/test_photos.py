@@ -179,3 +179,23 @@ def test_flagged_photos_are_gathered_for_review(ada, hats_and_shoes):
     assert "Flagged for review (1)" in review
     assert "hat: far from the other photos of this class" in review
     assert Label.objects.get(name="hat").photos.exclude(flags={}).count() == 1
+
+
+def test_an_upload_into_an_unwritable_photo_folder_says_so_in_words(ada, hats_and_shoes, settings, tmp_path):
+    """Before: a bare 500. Now the person reads that the data folder cannot be written, without the server's
+    paths, and nothing is added."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the photo folder should be")  # a real ENOTDIR, even for root
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": blocker / "media"}}}
+    hat = hats_and_shoes.labels.get(name="hat")
+    url = reverse("photos_upload", args=[hats_and_shoes.id, hat.id])
+    message = ("NanoWeb cannot write to its data folder, so the photo was not saved. Check that the folder exists "
+               "and that NanoWeb may write to it, then upload again.")
+    response = ada[1].post(url, {"files": [photo_upload("hat-0024.jpg")]}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 503
+    assert response.json() == {"error": {"message": message}}
+    page = text_of(ada[1].post(url, {"files": [photo_upload("hat-0025.jpg")]}, follow=True))
+    assert f"hat: {message}" in page
+    assert str(tmp_path) not in page
+    assert hat.photos.count() == 3
