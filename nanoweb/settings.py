@@ -253,7 +253,12 @@ if TRAINING_STALE_SECONDS <= HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("NANOWEB_TRAINING_STALE_SECONDS must be greater than NANOWEB_HEARTBEAT_SECONDS")
 
 # --- Engine and scraper -------------------------------------------------------------------------------
+# New classifiers take these; each keeps its own afterwards, and each version answers with the backbone and
+# precision it was trained with. Chosen by measurement (README, "Benchmarks").
 DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
+DEFAULT_PRECISION = envstr("NANOWEB_PRECISION", "int8")
+if DEFAULT_PRECISION not in ("float", "int8"):
+    raise ImproperlyConfigured(f"NANOWEB_PRECISION must be float or int8, not {DEFAULT_PRECISION!r}")
 ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)
 COMMONS_API_URL = envurl(
     "NANOWEB_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php", schemes=("http", "https")

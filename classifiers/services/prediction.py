@@ -71,7 +71,8 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
     model = loaded_model(version)
     if not images:
         return []
-    results = Predictor(extractor_for(version.backbone), model).predict(images)
+    # The version's own backbone and precision: its head was fitted on their features, whatever today's default.
+    results = Predictor(extractor_for(version.backbone, version.precision), model).predict(images)
     # One unusable picture refuses the whole request, naming the first (the API names it to the client).
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:
@@ -90,13 +91,19 @@ def model_export(*, classifier: Classifier) -> tuple[str, bytes]:
         return filename, cached.read_bytes()
     # The export is built with PyTorch, loaded here only: web processes that merely predict never need it.
     from classifiers.ml.export import export_onnx, labels_json, readme
+    from classifiers.ml.extract import backbone_model
 
     model = loaded_model(version)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model.onnx", export_onnx(version.backbone, model))
+        # The very backbone file the server answers with (the int8 twin for an int8 version).
+        backbone_file, precision = backbone_model(version.backbone, version.precision, settings.FEATURE_CACHE_DIR)
+        archive.writestr("model.onnx", export_onnx(version.backbone, model, backbone_file=backbone_file))
         archive.writestr(
-            "labels.json", labels_json(version.backbone, model, version=version.number, name=classifier.name)
+            "labels.json",
+            labels_json(
+                version.backbone, model, version=version.number, name=classifier.name, precision=precision
+            ),
         )
         archive.writestr("README.txt", readme(version.backbone))
     data = buffer.getvalue()
