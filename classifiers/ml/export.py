@@ -29,7 +29,9 @@ class Prepare(nn.Module):
     def __init__(self, backbone: str) -> None:
         super().__init__()
         prep = backbone_spec(backbone).preprocessing
-        self.mean, self.std = float(prep.mean), float(prep.std)
+        # One number or one per channel: either broadcasts over the pictures' last (RGB) axis.
+        self.register_buffer("mean", torch.tensor(prep.mean, dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(prep.std, dtype=torch.float32))
 
     def forward(self, pictures: torch.Tensor) -> torch.Tensor:
         x = (pictures.float() - self.mean) / self.std

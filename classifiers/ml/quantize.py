@@ -39,11 +39,13 @@ log = logging.getLogger(__name__)
 CALIBRATION_DIR = Path(__file__).resolve().parent / "calibration"
 # Part of the file name: a change to the recipe below gives a new file, as new weights do.
 RECIPE = "pre-processed/qdq/uint8-activations/int8-per-channel-weights/minmax/1"
-# Measured on the calibration photos (`benchmark --json` prints them as int8_check): Lite0 mean 0.99, worst
-# 0.96; Lite1 and Lite2 alike. The bounds leave room for that and refuse a twin that went wrong, whose
-# features fall well below (a broken calibration gives a mean under 0.9).
-MEAN_COSINE_BOUND = 0.98
-MIN_COSINE_BOUND = 0.9
+# Measured on the calibration photos (`benchmark --all --json` prints them as int8_check): mean / worst
+# cosine Lite0 0.987 / 0.945, Lite1 0.978 / 0.902, Lite2 0.990 / 0.949; at those, few-shot accuracy stayed
+# within about a point of float on the shared clothing and trashnet sets (`evaluate --all`, README). A twin
+# that went wrong falls far below (tests/classifiers/ml/test_quantize.py's damaged one), so the bounds sit
+# under the measured figures with some room, not at them.
+MEAN_COSINE_BOUND = 0.97
+MIN_COSINE_BOUND = 0.85
 CALIBRATION_BATCH = 16
 
 _lock = threading.Lock()
@@ -180,13 +182,16 @@ def int8_onnx_path(name: str, cache_dir: str | Path) -> Path | None:
     with _lock:
         if target in _outcomes:
             return _outcomes[target]
-        if not target.exists() and not refusal_path(target).exists():
+        refusal = refusal_path(target)
+        if refusal.exists() and passes(json.loads(refusal.read_text())):
+            refusal.unlink(missing_ok=True)  # refused under stricter bounds than today's: try again
+        if not target.exists() and not refusal.exists():
             check = build(name, cache_dir)
             log.info("built the int8 %s backbone in %.1f s: %s", name, check["seconds"], check)
         if target.exists():
             _outcomes[target] = target
         else:
-            check = json.loads(refusal_path(target).read_text())
+            check = json.loads(refusal.read_text())
             log.warning(
                 "the int8 %s backbone drifts from the float one on the calibration photos (%s): using the float "
                 "model instead",

@@ -120,3 +120,11 @@ def test_calibration_photos_ship_with_their_licence():
     notice = (quantize.CALIBRATION_DIR / "NOTICE").read_text()
     assert "CC0" in notice and "MIT" in notice
     assert {p.name.split("-")[0] for p in photos} == {"clothing", "trashnet"}
+
+
+def test_a_refusal_under_stricter_bounds_than_todays_is_tried_again(fresh_cache):
+    target = quantize.int8_path("efficientnet-lite0", fresh_cache)
+    quantize.refusal_path(target).write_text('{"mean_cosine": 0.99, "min_cosine": 0.95}')
+    engine = OnnxExtractor("efficientnet-lite0", precision="int8", cache_dir=fresh_cache)
+    assert engine.precision == "int8" and target.exists()
+    assert not quantize.refusal_path(target).exists()
