@@ -19,6 +19,9 @@ class Classifier(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classifiers")
     name = models.CharField(max_length=100)
     backbone = models.CharField(max_length=40, default="efficientnet-lite0")
+    # float or int8 (classifiers/ml/quantize.py). New classifiers take settings.DEFAULT_BACKBONE and
+    # DEFAULT_PRECISION (services/catalog.py); those made before int8 existed keep float.
+    precision = models.CharField(max_length=8, default="float")
     # Train only on photos whose licence is known to be open (public domain, CC0, CC BY, CC BY-SA).
     open_licenses_only = models.BooleanField(default=False)
     active_version = models.ForeignKey(
@@ -157,9 +160,11 @@ class Photo(models.Model):
 
 
 class PhotoFeature(models.Model):
-    """Frozen-backbone features of one photo, computed once per backbone and reused by every run.
+    """Frozen-backbone features of one photo, computed once per backbone and precision and reused by every run.
 
-    `vectors` holds float32 rows, one per view (the photo, its mirror, crops), `views` x `dim`.
+    `vectors` holds float32 rows, one per view (the photo, its mirror, crops), `views` x `dim`. `backbone` is
+    the feature cache's key (feature_cache.feature_key): the backbone's name for float features, as before
+    int8 existed, so those rows stay valid, and "<name>/int8" for the int8 twin's.
     """
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="features", db_column="example_id")
@@ -216,6 +221,8 @@ class ModelVersion(models.Model):
     # Path of the artifact folder relative to settings.ARTIFACTS_DIR.
     artifact = models.CharField(max_length=300)
     backbone = models.CharField(max_length=40)
+    # The precision its features were computed with, so it answers with the same one whatever the default is.
+    precision = models.CharField(max_length=8, default="float")
     # Label order of the head's outputs: [{"id": "...", "name": "..."}].
     labels = models.JSONField(default=list)
     metrics = models.JSONField(default=dict, blank=True)

@@ -21,26 +21,27 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 
-def warm_up_training(backbone: str) -> float:
-    """Import PyTorch, build one optimiser and open `backbone`'s ONNX session (exporting it if the cache has
-    none); returns the seconds it took."""
+def warm_up_training(backbone: str, precision: str = "float") -> float:
+    """Import PyTorch, build one optimiser and open `backbone`'s ONNX session in `precision` (exporting it, and
+    quantizing it for int8, if the cache has none); returns the seconds it took."""
     started = time.perf_counter()
     import torch  # the point of this function: loaded here, before a training needs it
 
     from classifiers.feature_cache import extractor_for
 
     torch.optim.LBFGS([torch.zeros(1, requires_grad=True)])
-    extractor_for(backbone)
+    extractor_for(backbone, precision)
     return time.perf_counter() - started
 
 
 def _warm_up_quietly() -> None:
     try:
-        seconds = warm_up_training(settings.DEFAULT_BACKBONE)
+        seconds = warm_up_training(settings.DEFAULT_BACKBONE, settings.DEFAULT_PRECISION)
     except Exception:  # never let the warm-up take a worker down; the first training will pay instead
         log.exception("warming up for training failed")
         return
-    log.info("ready to train: PyTorch and the %s backbone loaded in %.1f s", settings.DEFAULT_BACKBONE, seconds)
+    log.info("ready to train: PyTorch and the %s %s backbone loaded in %.1f s", settings.DEFAULT_BACKBONE,
+             settings.DEFAULT_PRECISION, seconds)
 
 
 def warm_up_in_background() -> None:

@@ -256,7 +256,12 @@ if TRAINING_STALE_SECONDS <= HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("NANOWEB_TRAINING_STALE_SECONDS must be greater than NANOWEB_HEARTBEAT_SECONDS")
 
 # --- Engine and scraper -------------------------------------------------------------------------------
+# New classifiers take these; each keeps its own afterwards, and each version answers with the backbone and
+# precision it was trained with. Chosen by measurement (README, "Benchmarks").
 DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
+DEFAULT_PRECISION = envstr("NANOWEB_PRECISION", "int8")
+if DEFAULT_PRECISION not in ("float", "int8"):
+    raise ImproperlyConfigured(f"NANOWEB_PRECISION must be float or int8, not {DEFAULT_PRECISION!r}")
 ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)
 # Predictions running at the same time in one web process share backbone calls (classifiers/ml/batching.py);
 # 0 answers each request on its own, as before (the load benchmark's "old path", and an escape hatch).

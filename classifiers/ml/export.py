@@ -7,37 +7,53 @@ in the app.
 
 from __future__ import annotations
 
+import io
 import json
+import warnings
+from pathlib import Path
 
 import numpy as np
+import onnx
+import onnx.compose
 import torch
 from torch import nn
 
-from classifiers.ml.backbones import backbone_spec
-from classifiers.ml.onnx_cache import onnx_bytes
-from classifiers.ml.torch_backbones import torch_backbone
+from classifiers.ml.backbones import FLOAT, backbone_spec
+from classifiers.ml.onnx_cache import OPSET, onnx_bytes
 from classifiers.ml.training import TrainedModel
 
 
-class ExportedClassifier(nn.Module):
-    def __init__(self, backbone: str, model: TrainedModel) -> None:
+class Prepare(nn.Module):
+    """uint8 [N, 2, S, S, 3] (centre crop, whole picture squeezed) → the backbone's float [2N, 3, S, S]."""
+
+    def __init__(self, backbone: str) -> None:
         super().__init__()
         prep = backbone_spec(backbone).preprocessing
-        self.features = torch_backbone(backbone)
-        self.mean, self.std = float(prep.mean), float(prep.std)
+        # One number or one per channel: either broadcasts over the pictures' last (RGB) axis.
+        self.register_buffer("mean", torch.tensor(prep.mean, dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(prep.std, dtype=torch.float32))
+
+    def forward(self, pictures: torch.Tensor) -> torch.Tensor:
+        x = (pictures.float() - self.mean) / self.std
+        x = x.permute(0, 1, 4, 2, 3)  # [N, 2, 3, S, S]
+        size = x.shape[-1]
+        return x.reshape(-1, 3, size, size)
+
+
+class Answer(nn.Module):
+    """The backbone's features [2N, dim] → (softmax over labels, the representation the head sees), as
+    training.represent and the head compute them."""
+
+    def __init__(self, model: TrainedModel) -> None:
+        super().__init__()
         head = model.head
         self.w1 = None if head.w1 is None else nn.Parameter(torch.from_numpy(head.w1.copy()), requires_grad=False)
         self.b1 = None if head.b1 is None else nn.Parameter(torch.from_numpy(head.b1.copy()), requires_grad=False)
         self.w2 = nn.Parameter(torch.from_numpy(head.w2.copy()), requires_grad=False)
         self.b2 = nn.Parameter(torch.from_numpy(head.b2.copy()), requires_grad=False)
 
-    def forward(self, pictures: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        # pictures: uint8 [N, 2, S, S, 3] = (centre crop, whole picture squeezed)
-        n = pictures.shape[0]
-        x = (pictures.float() - self.mean) / self.std
-        x = x.permute(0, 1, 4, 2, 3)  # [N, 2, 3, S, S]
-        size = x.shape[-1]
-        features = self.features(x.reshape(n * 2, 3, size, size)).reshape(n, 2, -1)
+    def forward(self, embedding: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = embedding.reshape(-1, 2, embedding.shape[-1])
         features = features / features.norm(dim=2, keepdim=True).clamp_min(1e-12)
         representation = features.mean(dim=1)
         representation = representation / representation.norm(dim=1, keepdim=True).clamp_min(1e-12)
@@ -47,30 +63,49 @@ class ExportedClassifier(nn.Module):
         return torch.softmax(hidden @ self.w2 + self.b2, dim=1), representation
 
 
-def export_onnx(backbone: str, model: TrainedModel) -> bytes:
-    size = backbone_spec(backbone).preprocessing.image_size
-    module = ExportedClassifier(backbone, model).eval()
-    photo = torch.zeros(1, 2, size, size, 3, dtype=torch.uint8)
-    import io
-    import warnings
-
+def _graph(module: nn.Module, example: torch.Tensor, inputs: list[str], outputs: list[str]) -> onnx.ModelProto:
     buffer = io.BytesIO()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            module,
-            (photo,),
+            module.eval(),
+            (example,),
             buffer,
             dynamo=False,
-            input_names=["pictures"],
-            output_names=["probabilities", "features"],
-            dynamic_axes={"pictures": {0: "batch"}, "probabilities": {0: "batch"}, "features": {0: "batch"}},
-            opset_version=17,
+            input_names=inputs,
+            output_names=outputs,
+            dynamic_axes={name: {0: "batch"} for name in inputs + outputs},
+            opset_version=OPSET,
         )
-    return buffer.getvalue()
+    return onnx.load_from_string(buffer.getvalue())
 
 
-def labels_json(backbone: str, model: TrainedModel, *, version: int | None = None, name: str = "") -> str:
+def export_onnx(backbone: str, model: TrainedModel, *, backbone_file: str | Path) -> bytes:
+    """One graph: preparing the pictures, then `backbone_file` itself (the ONNX file the server runs, float or
+    its int8 twin, unchanged), then the head. Composed rather than re-exported from PyTorch so the download
+    answers exactly as the server does."""
+    size = backbone_spec(backbone).preprocessing.image_size
+    dim = backbone_spec(backbone).dim
+    prepare = _graph(Prepare(backbone), torch.zeros(1, 2, size, size, 3, dtype=torch.uint8), ["pictures"], ["images"])
+    answer = _graph(Answer(model), torch.zeros(2, dim), ["embedding"], ["probabilities", "features"])
+    # Each part's inner names get their own prefix (all three were exported by the same tool and share names
+    # like "/Constant_output_0"); the whole graph keeps the public names pictures → probabilities, features.
+    prepare = onnx.compose.add_prefix(prepare, "prepare/", rename_inputs=False, rename_outputs=False)
+    answer = onnx.compose.add_prefix(answer, "answer/", rename_inputs=False, rename_outputs=False)
+    network = onnx.compose.add_prefix(onnx.load(str(backbone_file)), "backbone/")
+    parts = [prepare, network, answer]
+    ir_version = max(part.ir_version for part in parts)
+    for part in parts:
+        part.ir_version = ir_version
+    front = onnx.compose.merge_models(prepare, network, io_map=[("images", "backbone/images")])
+    whole = onnx.compose.merge_models(front, answer, io_map=[("backbone/features", "embedding")])
+    onnx.checker.check_model(whole)
+    return whole.SerializeToString()
+
+
+def labels_json(
+    backbone: str, model: TrainedModel, *, version: int | None = None, name: str = "", precision: str = FLOAT
+) -> str:
     prep = backbone_spec(backbone).preprocessing
     return json.dumps(
         {
@@ -78,6 +113,7 @@ def labels_json(backbone: str, model: TrainedModel, *, version: int | None = Non
             "version": version,
             "labels": model.labels,
             "backbone": backbone,
+            "precision": precision,
             "input": {
                 "name": "pictures",
                 "dtype": "uint8",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.ml.backbones import backbone_spec
+from classifiers.ml.backbones import FLOAT, INT8, backbone_spec, check_precision
 from classifiers.ml.onnx_cache import backbone_onnx_path
 from classifiers.ml.preprocess import DEFAULT_MAX_PIXELS, VIEWS, ImageError, load_views
 
@@ -103,8 +103,23 @@ class Extractor:
         return np.concatenate(outputs) if outputs else np.zeros((0, self.spec.dim), np.float32)
 
 
+def backbone_model(name: str, precision: str, cache_dir: str | Path) -> tuple[Path, str]:
+    """(the ONNX file to run, the precision it really has): an int8 twin that was refused falls back to the
+    float model (quantize.py logs it), and callers record what was really used."""
+    if check_precision(precision) == INT8:
+        from classifiers.ml.quantize import int8_onnx_path
+
+        path = int8_onnx_path(name, cache_dir)
+        if path is not None:
+            return path, INT8
+    return backbone_onnx_path(name, cache_dir), FLOAT
+
+
 class OnnxExtractor(Extractor):
-    """`spinning`: ONNX Runtime's threads busy-wait between the pieces of a call, which wins when one call
+    """`precision` is what was asked for; after construction it is what runs (float when the int8 twin was
+    refused), which is what the feature cache and a version record.
+
+    `spinning`: ONNX Runtime's threads busy-wait between the pieces of a call, which wins when one call
     owns the cores (embedding a training set) and loses when other processes need them too (web processes
     answering predictions next to each other: on the busy 2-core machine a 2-thread session took 14-16 ms of
     CPU a row spinning and 7-10 ms without)."""
@@ -114,6 +129,7 @@ class OnnxExtractor(Extractor):
         name: str,
         *,
         cache_dir: str | Path,
+        precision: str = FLOAT,
         threads: int = 2,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         spinning: bool = True,
@@ -121,7 +137,7 @@ class OnnxExtractor(Extractor):
         import onnxruntime as ort
 
         super().__init__(name, threads=threads, max_pixels=max_pixels)
-        self.model_path = backbone_onnx_path(name, cache_dir)
+        self.model_path, self.precision = backbone_model(name, precision, cache_dir)
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
@@ -158,15 +174,18 @@ def onnx_extractor(
     name: str,
     *,
     cache_dir: str | Path,
+    precision: str = FLOAT,
     threads: int = 2,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     spinning: bool = True,
 ) -> OnnxExtractor:
-    """One ONNX Runtime session per backbone per process: building one costs about half a second."""
-    key = (name, str(cache_dir), threads, max_pixels, spinning)
+    """One ONNX Runtime session per backbone and precision per process: building one costs about half a
+    second (the first int8 one in a cache folder also quantizes, about half a minute)."""
+    key = (name, precision, str(cache_dir), threads, max_pixels, spinning)
     with _lock:
         if key not in _extractors:
             _extractors[key] = OnnxExtractor(
-                name, cache_dir=cache_dir, threads=threads, max_pixels=max_pixels, spinning=spinning
+                name, cache_dir=cache_dir, precision=precision, threads=threads, max_pixels=max_pixels,
+                spinning=spinning,
             )
         return _extractors[key]

@@ -68,7 +68,14 @@ def backbone_onnx_path(name: str, cache_dir: str | Path) -> Path:
     size = spec.preprocessing.image_size
     data = onnx_bytes(torch_backbone(name), torch.zeros(1, 3, size, size), input_name="images", output_name="features")
     write_atomically(path, data)
-    for stale in cache_dir.glob(f"{name}-*.onnx"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
+    remove_stale(cache_dir, f"{name}-", keep={path}, skip=f"{name}-int8-")
     return path
+
+
+def remove_stale(cache_dir: Path, prefix: str, *, keep: set[Path], skip: str = "") -> None:
+    """Files of an older fingerprint for this backbone (and precision): `skip` keeps the float clean-up off
+    the int8 twins, which quantize.py cleans up itself."""
+    for stale in cache_dir.glob(f"{prefix}*"):
+        ours = stale.suffix == ".onnx" or stale.name.endswith(".refused.json")
+        if ours and stale not in keep and not (skip and stale.name.startswith(skip)):
+            stale.unlink(missing_ok=True)

@@ -133,7 +133,8 @@ def crop_uint8(image: Image.Image, prep: Preprocessing) -> np.ndarray:
 
 def normalise(pixels: np.ndarray, prep: Preprocessing) -> np.ndarray:
     """uint8 NHWC (or HWC) → float32 NCHW (or CHW) scaled the way the weights expect."""
-    values = (pixels.astype(np.float32) - np.float32(prep.mean)) / np.float32(prep.std)
+    mean, std = np.asarray(prep.mean, np.float32), np.asarray(prep.std, np.float32)  # broadcast over channels
+    values = (pixels.astype(np.float32) - mean) / std
     return np.ascontiguousarray(np.moveaxis(values, -1, -3))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
@@ -44,7 +45,9 @@ def classifier_create(*, owner: AbstractBaseUser, name: str, label_names: list[s
     name = clean_name(name, what="classifier")
     names = clean_label_names(label_names)
     with transaction.atomic():
-        classifier = Classifier.objects.create(owner=owner, name=name)
+        classifier = Classifier.objects.create(
+            owner=owner, name=name, backbone=settings.DEFAULT_BACKBONE, precision=settings.DEFAULT_PRECISION
+        )
         Label.objects.bulk_create([Label(classifier=classifier, name=label) for label in names])
     return classifier
 

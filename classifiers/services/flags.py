@@ -170,7 +170,7 @@ def flags_refresh(
     result = FlagsRefreshed(photos=len(photos))
     if not photos:
         return result
-    cached = features_for(photos, backbone=classifier.backbone)
+    cached = features_for(photos, backbone=classifier.backbone, precision=classifier.precision)
     result.unreadable = len(cached.unreadable)
     readable = [e for e in photos if e.id in cached.features]
     found: dict[uuid.UUID, dict[str, tuple[float, str]]] = {}

@@ -93,15 +93,17 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
     model = loaded_model(version)
     if not images:
         return []
+    # The version's own backbone and precision: its head was fitted on their features, whatever today's default.
     if settings.PREDICT_BATCHING:
         # The requests this process is answering at the same moment share one backbone call (the API's
         # `files` too); each still gets its own answers and its own refusals. Web processes share the
         # cores with each other, so their session does not busy-wait (see OnnxExtractor).
         extractor = batcher_for(
-            extractor_for(version.backbone, spinning=False), max_wait=settings.PREDICT_BATCH_WAIT_MS / 1000
+            extractor_for(version.backbone, version.precision, spinning=False),
+            max_wait=settings.PREDICT_BATCH_WAIT_MS / 1000,
         )
     else:
-        extractor = extractor_for(version.backbone)
+        extractor = extractor_for(version.backbone, version.precision)
     results = Predictor(extractor, model).predict(images)
     # One unusable picture refuses the whole request, naming the first (the API names it to the client).
     failure = next((result for result in results if isinstance(result, PictureError)), None)
@@ -121,13 +123,19 @@ def model_export(*, classifier: Classifier) -> tuple[str, bytes]:
         return filename, cached.read_bytes()
     # The export is built with PyTorch, loaded here only: web processes that merely predict never need it.
     from classifiers.ml.export import export_onnx, labels_json, readme
+    from classifiers.ml.extract import backbone_model
 
     model = loaded_model(version)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model.onnx", export_onnx(version.backbone, model))
+        # The very backbone file the server answers with (the int8 twin for an int8 version).
+        backbone_file, precision = backbone_model(version.backbone, version.precision, settings.FEATURE_CACHE_DIR)
+        archive.writestr("model.onnx", export_onnx(version.backbone, model, backbone_file=backbone_file))
         archive.writestr(
-            "labels.json", labels_json(version.backbone, model, version=version.number, name=classifier.name)
+            "labels.json",
+            labels_json(
+                version.backbone, model, version=version.number, name=classifier.name, precision=precision
+            ),
         )
         archive.writestr("README.txt", readme(version.backbone))
     data = buffer.getvalue()

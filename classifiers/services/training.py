@@ -220,6 +220,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     cached = features_for(
         photos,
         backbone=classifier.backbone,
+        precision=classifier.precision,
         on_progress=lambda done, total: report(f"embedding {done}/{total}", 0.02 + 0.68 * done / max(total, 1)),
     )
     if cached.unreadable:
@@ -254,6 +255,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     metrics["excluded"] = excluded
     metrics["embedded"] = {"new": cached.embedded, "from_cache": len(photos) - cached.embedded}
     metrics["backbone"] = classifier.backbone
+    metrics["precision"] = cached.precision
 
     report("saving the model", 0.96, force=True)
     folder_name = f"{classifier.id}/{run.id}"
@@ -266,7 +268,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             folder,
             backbone=classifier.backbone,
             metrics=metrics,
-            extra={"label_ids": [str(label.id) for label in labels]},
+            extra={"label_ids": [str(label.id) for label in labels], "precision": cached.precision},
         )
     with transaction.atomic():
         locked = Classifier.objects.select_for_update().filter(id=classifier.id).first()
@@ -279,6 +281,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             number=number,
             artifact=folder_name,
             backbone=classifier.backbone,
+            precision=cached.precision,
             labels=[{"id": str(label.id), "name": label.name} for label in labels],
             metrics=metrics,
         )

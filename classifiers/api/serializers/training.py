@@ -78,7 +78,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ModelVersion
-        fields = ["number", "active", "backbone", "labels", "metrics", "created_at"]
+        fields = ["number", "active", "backbone", "precision", "labels", "metrics", "created_at"]
 
     def get_active(self, version: ModelVersion) -> bool:
         # The view passes the classifier's active version, so a list costs no query per row.

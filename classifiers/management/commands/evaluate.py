@@ -1,12 +1,14 @@
 """Few-shot accuracy of NanoWeb's own training on a folder of photos.
 
-    python manage.py evaluate DIR [--k 5,10,20] [--seeds 5] [--backbone NAME] [--unrelated DIR2]
-                              [--recipe nanoweb|reference] [--json]
+    python manage.py evaluate DIR [--k 5,10,20] [--seeds 5] [--backbone NAME] [--precision float|int8] [--all]
+                              [--unrelated DIR2] [--recipe nanoweb|reference] [--json]
 
 DIR holds <class>/<images>. For each k and seed: k random photos a class train (through the app's
 training code: head chosen by cross-validation, and so on), the rest — at most 40 a class — are tested.
 Photos that cannot be read are left out and counted; a k that would leave some class no test photo is
-skipped and said so. With --json the last line of stdout is one JSON object.
+skipped and said so. --all measures every backbone in float and int8 on the very same splits (they depend
+only on the seed and the classes) and reports int8's difference from float per backbone and k. With --json
+the last line of stdout is one JSON object.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from classifiers.management.embedding import embed_or_refuse, left_out_line
-from classifiers.ml.backbones import BACKBONES
+from classifiers.ml.backbones import BACKBONES, FLOAT, INT8, PRECISIONS
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.preprocess import VIEWS
 from classifiers.ml.study import evaluate, image_files, image_folder
@@ -44,6 +46,9 @@ class Command(BaseCommand):
         parser.add_argument("--k", default="5,10,20", help="training photos a class, comma-separated")
         parser.add_argument("--seeds", type=int, default=5, help="random splits per k")
         parser.add_argument("--backbone", default=settings.DEFAULT_BACKBONE, choices=sorted(BACKBONES))
+        parser.add_argument("--precision", default=settings.DEFAULT_PRECISION, choices=PRECISIONS)
+        parser.add_argument("--all", action="store_true", dest="every_engine",
+                            help="every backbone in float and int8, on the same splits")
         parser.add_argument("--max-test", type=int, default=40, help="test photos a class at most")
         parser.add_argument("--unrelated", help="folder of photos of none of the classes, to measure 'unknown'")
         parser.add_argument(
@@ -61,6 +66,8 @@ class Command(BaseCommand):
         k: str,
         seeds: int,
         backbone: str,
+        precision: str,
+        every_engine: bool,
         max_test: int,
         unrelated: str | None,
         recipe: str,
@@ -76,14 +83,44 @@ class Command(BaseCommand):
         paths, y, classes = image_folder(folder)
         if len(classes) < 2:
             raise CommandError(f"{folder} needs at least 2 sub-folders of photos (one a class); found {len(classes)}")
-        extractor = onnx_extractor(backbone, cache_dir=settings.FEATURE_CACHE_DIR, threads=settings.ENGINE_THREADS)
+        engines = [(b, p) for b in BACKBONES for p in PRECISIONS] if every_engine else [(backbone, precision)]
+        measured, summary = [], {}
+        for backbone, precision in engines:
+            measured.append(
+                self._engine(folder, paths, y, classes, ks, seeds, max_test, unrelated, recipe, backbone, precision)
+            )
+            summary = measured[0]["summary"]
+        if len(measured) > 1:
+            self._compare(measured)
+        if as_json:
+            first = measured[0]
+            report = {
+                "dataset": folder.name,
+                "classes": classes,
+                "backbone": first["backbone"],
+                "precision": first["precision"],
+                "recipe": recipe,
+                "results": first["results"],
+                **summary,
+                "engines": [{key: m[key] for key in ("backbone", "precision", "embed_s", "results")} for m in measured],
+            }
+            if len(measured) > 1:
+                report["int8_minus_float_points"] = self._compare(measured, quiet=True)
+            self.stdout.write(json.dumps(report))
+
+    def _engine(self, folder, paths, y, classes, ks, seeds, max_test, unrelated, recipe, backbone, precision) -> dict:
+        extractor = onnx_extractor(
+            backbone, precision=precision, cache_dir=settings.FEATURE_CACHE_DIR, threads=settings.ENGINE_THREADS
+        )
+        precision = extractor.precision  # float when the int8 twin failed its check (the log says so)
         started = time.perf_counter()
         features, readable = embed_or_refuse(extractor, paths)
+        embed_seconds = round(time.perf_counter() - started, 2)
         y = y[readable]
         unreadable = [paths[i].relative_to(folder) for i in np.setdiff1d(np.arange(len(paths)), readable)]
         self.stdout.write(
-            f"{folder}: {len(readable)} photos, {len(classes)} classes, embedded with {backbone} "
-            f"({len(VIEWS)} views) in {time.perf_counter() - started:.1f} s"
+            f"{folder}: {len(readable)} photos, {len(classes)} classes, embedded with {backbone} {precision} "
+            f"({len(VIEWS)} views) in {embed_seconds:.1f} s"
         )
         if unreadable:
             self.stdout.write(left_out_line(unreadable))
@@ -130,15 +167,23 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        if as_json:
-            summary = {
-                "dataset": folder.name,
-                "classes": classes,
-                "backbone": backbone,
-                "recipe": recipe,
-                "results": results,
-                "unreadable_photos": len(unreadable),
-                "skipped_k": skipped,
-            }
-            self.stdout.write(json.dumps(summary))
+        return {
+            "backbone": backbone,
+            "precision": precision,
+            "embed_s": embed_seconds,
+            "results": results,
+            "summary": {"unreadable_photos": len(unreadable), "skipped_k": skipped},
+        }
+
+    def _compare(self, measured: list[dict], *, quiet: bool = False) -> dict:
+        """int8's accuracy minus float's, in points, per backbone and k (the same splits)."""
+        by_engine = {(m["backbone"], m["precision"]): {r["k"]: r["accuracy"] for r in m["results"]} for m in measured}
+        differences = {}
+        for backbone in dict.fromkeys(m["backbone"] for m in measured):
+            if (backbone, FLOAT) in by_engine and (backbone, INT8) in by_engine:
+                floats, ints = by_engine[(backbone, FLOAT)], by_engine[(backbone, INT8)]
+                differences[backbone] = {str(k): round(100 * (ints[k] - floats[k]), 2) for k in floats}
+                if not quiet:
+                    self.stdout.write(f"{backbone}: int8 minus float, points: {differences[backbone]}")
+        return differences
 

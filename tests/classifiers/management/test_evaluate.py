@@ -72,3 +72,14 @@ def test_the_reference_recipe_runs_on_the_same_splits_for_comparison(untidy_set)
     assert reference["results"][0]["heads"] == {"logistic(C=10)": 1}
     assert reference["results"][0]["test_images"] == ours["results"][0]["test_images"]
     assert reference["results"][0]["accuracy"] >= 0.8
+
+
+def test_it_measures_the_int8_twin_on_the_same_splits_as_float():
+    _, as_float = run_evaluate(ENGINE_DATA / "clothing", k="5", precision="float")
+    lines, as_int8 = run_evaluate(ENGINE_DATA / "clothing", k="5", precision="int8")
+    assert (as_float["precision"], as_int8["precision"]) == ("float", "int8")
+    assert as_int8["engines"][0]["precision"] == "int8"
+    assert "embedded with efficientnet-lite0 int8" in "\n".join(lines)
+    # The same split (seed 0) of three classes that look nothing alike: both far above guessing, and close.
+    assert as_int8["results"][0]["test_images"] == as_float["results"][0]["test_images"]
+    assert abs(as_int8["results"][0]["accuracy"] - as_float["results"][0]["accuracy"]) <= 0.07

@@ -52,7 +52,9 @@ def test_the_exported_onnx_file_agrees_with_the_app(trained, clothing, extractor
     prep = backbone_spec("efficientnet-lite0").preprocessing
     photos = clothing.paths[::8]
     pictures = np.stack([np.stack([crop_uint8(open_rgb(p), prep), full_uint8(open_rgb(p), prep)]) for p in photos])
-    exported = check_agreement(export_onnx("efficientnet-lite0", trained.model), pictures)
+    exported = check_agreement(
+        export_onnx("efficientnet-lite0", trained.model, backbone_file=extractor.model_path), pictures
+    )
     app = trained.model.head.probabilities(represent(np.stack(extractor.embed(photos).features)))
     assert exported.shape == app.shape
     assert np.abs(exported - app).max() < 1e-4

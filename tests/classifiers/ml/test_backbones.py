@@ -50,24 +50,42 @@ def test_lite0_names_most_shoe_photos_as_footwear(lite0):
     assert sum(a in FOOTWEAR for a in answers) / len(answers) >= 0.8, answers
 
 
-def test_inputs_scaled_to_minus_one_one_beat_imagenet_mean_and_std(lite0):
-    """The weights come from TF-Lite models trained on [-1, 1] input; the usual mean/std gets fewer right."""
+def scaling_scores(network, name: str) -> tuple[int, int, int]:
+    """(right with [-1, 1] input, right with ImageNet mean/std, photos) on shoes, jeans and the samples."""
     cases = [(p, FOOTWEAR) for p in sorted((DATA / "clothing" / "shoes").glob("*.jpg"))]
     cases += [(p, {"jean"}) for p in sorted((DATA / "clothing" / "pants").glob("*.jpg"))]
     cases += [(DATA / p, allowed) for p, allowed in EXPECTED.items()]
-    prep = backbone_spec("efficientnet-lite0").preprocessing
+    prep = backbone_spec(name).preprocessing
     pixels = np.stack([crop_uint8(open_rgb(p), prep) for p, _ in cases]).astype(np.float32)
 
     def right(x: np.ndarray) -> int:
         with torch.inference_mode():
-            answers = lite0(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).argmax(dim=1).tolist()
+            answers = network(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).argmax(dim=1).tolist()
         return sum(IMAGENET[a] in allowed for a, (_, allowed) in zip(answers, cases, strict=True))
 
     minus_one_one = right((pixels - 127.0) / 128.0)
     mean = np.array([0.485, 0.456, 0.406], np.float32)
     imagenet_stats = right((pixels / 255.0 - mean) / np.array([0.229, 0.224, 0.225], np.float32))
-    assert minus_one_one >= 0.8 * len(cases)
+    return minus_one_one, imagenet_stats, len(cases)
+
+
+def test_inputs_scaled_to_minus_one_one_beat_imagenet_mean_and_std(lite0):
+    """The weights come from TF-Lite models trained on [-1, 1] input; the usual mean/std gets fewer right."""
+    minus_one_one, imagenet_stats, photos = scaling_scores(lite0, "efficientnet-lite0")
+    assert minus_one_one >= 0.8 * photos
     assert minus_one_one >= imagenet_stats + 2, (minus_one_one, imagenet_stats)
+
+
+def test_lite1_at_its_own_size_and_scaling_names_most_real_photos():
+    """Lite1 names 26 of the 36 photos with [-1, 1] input (ImageNet mean/std: 32, yet its features then give
+    clearly lower few-shot accuracy, which is what NanoWeb uses: see backbones.py). A wrong size or scaling
+    (0..255 input, say) names almost none."""
+    network = build_network("efficientnet-lite1")
+    assert backbone_spec("efficientnet-lite1").preprocessing.image_size == 240
+    minus_one_one, _, photos = scaling_scores(network, "efficientnet-lite1")
+    assert minus_one_one >= 0.65 * photos
+    shoes = sorted((DATA / "clothing" / "shoes").glob("*.jpg"))
+    assert sum(a in FOOTWEAR for a in top1(network, shoes, 0.0, 1.0, "efficientnet-lite1")) <= len(shoes) // 4
 
 
 @pytest.mark.slow
@@ -81,4 +99,4 @@ def test_lite2_the_accurate_choice_also_names_real_photos():
 def test_every_backbone_has_a_fingerprint_from_its_installed_package():
     for name in BACKBONES:
         assert len(weights_fingerprint(name)) == 16
-    assert weights_fingerprint("efficientnet-lite0") != weights_fingerprint("efficientnet-lite2")
+    assert len({weights_fingerprint(name) for name in BACKBONES}) == len(BACKBONES) == 3
