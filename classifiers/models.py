@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def photo_upload_path(instance: Photo, filename: str) -> str:
@@ -82,6 +83,14 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Refreshed while the worker makes progress; a running row whose heartbeat stops was orphaned.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When its task was last put on the queue, and how many times it was sent again because no worker took
+    # it (the queue lost the message: a worker killed while holding it, a broker restarted without its data).
+    sent_at = models.DateTimeField(default=timezone.now)
+    resends = models.PositiveSmallIntegerField(default=0)
+    # Who claimed it: the worker (Worker.instance) and its pool process, so that a worker knows at once that
+    # a process of its own died, and the others that a worker which stopped reporting held it.
+    worker = models.CharField(max_length=64, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -231,3 +240,30 @@ class ModelVersion(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["classifier", "number"], name="unique_version_number")]
+
+
+class Worker(models.Model):
+    """A Celery worker as it last reported itself (classifiers/services/workers.py). Its main process writes
+    this row every RECOVERY_SECONDS and sends itself a ping through the queue that only its pool processes
+    can answer: a worker whose main process still runs but whose pool stopped taking tasks (its processes
+    killed) is told from one that is just busy. Pages, /health/, `checkworker` and `make run` read it."""
+
+    # Celery's node name (celery@host), one row per name: a worker restarted under its name takes it over.
+    node = models.CharField(max_length=255, unique=True)
+    # Changes at every start of the worker: the jobs it claimed carry it (Job.worker).
+    instance = models.CharField(max_length=64, db_index=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    concurrency = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    # The main process's last report.
+    seen_at = models.DateTimeField()
+    # Tasks its pool processes were running at that report, and since when one of them has been free.
+    active = models.PositiveSmallIntegerField(default=0)
+    idle_since = models.DateTimeField(null=True, blank=True)
+    # The ping it sent itself that no pool process has answered yet, and when one last answered.
+    ping_sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.node

@@ -10,6 +10,7 @@ from celery import shared_task
 
 from classifiers.services.search_jobs import search_job_execute
 from classifiers.services.training import TransientError, training_run_execute, training_run_give_up
+from classifiers.services.workers import worker_answer
 
 MAX_RETRIES = 3
 
@@ -31,3 +32,9 @@ def train_classifier(self, run_id: str) -> None:
 @shared_task(name="scraper.run_search_job", acks_late=True, reject_on_worker_lost=True)
 def run_search_job(job_id: str) -> None:
     search_job_execute(job_id=job_id)
+
+
+# A worker's ping to itself (classifiers/services/workers.py): answered only when its pool takes tasks.
+@shared_task(name="classifiers.worker_alive", ignore_result=True)
+def worker_alive(node: str, instance: str) -> None:
+    worker_answer(node=node, instance=instance)

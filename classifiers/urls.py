@@ -28,6 +28,7 @@ urlpatterns = [
     path(C + "train/", training.train, name="train"),
     path(C + "results/", training.results, name="classifier_results"),
     path(C + "runs/<uuid:run_id>/status/", training.run_status, name="run_status"),
+    path(C + "runs/<uuid:run_id>/cancel/", training.run_cancel, name="run_cancel"),
     path(C + "versions/<int:number>/activate/", training.version_make_active, name="version_activate"),
     path(C + "try/", tryit.try_it, name="classifier_try"),
     path(C + "api/", keys.api_page, name="classifier_api"),

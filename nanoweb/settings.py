@@ -246,14 +246,22 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("NANOWEB_TASK_TIME_LIMIT must be greater than NANOWEB_TASK_SOFT_TIME_LIMIT")
 CELERY_TASK_ALWAYS_EAGER = envbool("NANOWEB_TASKS_EAGER", False)
 CELERY_WORKER_CONCURRENCY = envint("NANOWEB_WORKER_CONCURRENCY", 2, minimum=1)
-# Running rows refresh heartbeat_at this often; one silent for TRAINING_STALE_SECONDS lost its worker, and
-# every worker looks for such rows every RECOVERY_SECONDS (classifiers/services/recovery.py).
-HEARTBEAT_SECONDS = envint("NANOWEB_HEARTBEAT_SECONDS", 10, minimum=1)
-TRAINING_STALE_SECONDS = envint("NANOWEB_TRAINING_STALE_SECONDS", 120, minimum=2)
+# Running rows refresh heartbeat_at this often (a thread beside the work); one silent for
+# TRAINING_STALE_SECONDS lost its worker. Every worker reports itself and looks for such rows every
+# RECOVERY_SECONDS (classifiers/services/recovery.py); the jobs of a process of its own that died, or of a
+# worker that stopped reporting, are resumed at once without waiting for the stale threshold.
+HEARTBEAT_SECONDS = envint("NANOWEB_HEARTBEAT_SECONDS", 5, minimum=1)
+TRAINING_STALE_SECONDS = envint("NANOWEB_TRAINING_STALE_SECONDS", 30, minimum=2)
 TRAINING_MAX_ATTEMPTS = envint("NANOWEB_TRAINING_MAX_ATTEMPTS", 3, minimum=1)
-RECOVERY_SECONDS = envint("NANOWEB_RECOVERY_SECONDS", 30, minimum=1)
+RECOVERY_SECONDS = envint("NANOWEB_RECOVERY_SECONDS", 5, minimum=1)
 if TRAINING_STALE_SECONDS <= HEARTBEAT_SECONDS:
     raise ImproperlyConfigured("NANOWEB_TRAINING_STALE_SECONDS must be greater than NANOWEB_HEARTBEAT_SECONDS")
+# A worker whose pool has had a free process this long without answering the ping it sent itself is not
+# taking tasks (its processes were killed): /health/ and `checkworker` say so and `make run` restarts it.
+WORKER_STUCK_SECONDS = envint("NANOWEB_WORKER_STUCK_SECONDS", 30, minimum=2)
+# A queued job that no worker took this long, while a worker that takes tasks had a free process all that
+# time, lost its message: it is sent again (a second delivery is harmless), and fails in words after a few.
+QUEUED_RESEND_SECONDS = envint("NANOWEB_QUEUED_RESEND_SECONDS", 30, minimum=2)
 
 # --- Engine and scraper -------------------------------------------------------------------------------
 # New classifiers take these; each keeps its own afterwards, and each version answers with the backbone and
@@ -386,6 +394,8 @@ SEARCH_MAX_PAGES = envint("NANOWEB_SEARCH_MAX_PAGES", 10, minimum=1)
 DUCKDUCKGO_URL = envurl("NANOWEB_DUCKDUCKGO_URL", "https://duckduckgo.com", schemes=("http", "https"))
 BING_URL = envurl("NANOWEB_BING_URL", "https://www.bing.com", schemes=("http", "https"))
 # A running search job whose heartbeat is older than this was orphaned by a dead worker.
-SEARCH_JOB_STALE_SECONDS = envint("NANOWEB_SEARCH_JOB_STALE_SECONDS", 300, minimum=2)
+SEARCH_JOB_STALE_SECONDS = envint("NANOWEB_SEARCH_JOB_STALE_SECONDS", 30, minimum=2)
+if SEARCH_JOB_STALE_SECONDS <= HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("NANOWEB_SEARCH_JOB_STALE_SECONDS must be greater than NANOWEB_HEARTBEAT_SECONDS")
 # ddgs's HTTP client logs every response at INFO; only its warnings are worth a line in the worker log.
 LOGGING["loggers"]["primp"] = {"level": "WARNING"}

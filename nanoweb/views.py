@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from classifiers.selectors.workers import workers_availability
+
 
 def landing(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -16,9 +18,12 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
+    """The site answers and reaches its database (200, "status": "ok"), and whether a worker takes tasks:
+    "worker" is ok, busy (every process working), "not taking tasks" (it runs but its pool stopped taking
+    tasks) or none. Read from the rows the workers write: this never waits on the queue."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "ok", "worker": workers_availability().status})
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -135,3 +135,66 @@ def web_server(env: dict[str, str], *, workers: int = 1, ready_timeout: float = 
     finally:
         stop(process)
         reader.join(timeout=5)
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, whichever of its threads started them (a Celery worker forks a
+    new pool process from a thread of its pool)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children_of(current))
+    return found
+
+
+def kill_9(pids: list[int]) -> None:
+    import contextlib
+    import signal
+
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):  # it may have died with its parent already
+            os.kill(pid, signal.SIGKILL)
+
+
+@contextmanager
+def runall(env: dict[str, str], *, port: int) -> Iterator[subprocess.Popen]:
+    """`manage.py runall` (what `make run` starts) as a process; its output is collected in `.output`.
+    Everything it started is killed at the end, whatever happened."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runall", "--port", str(port)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    process.output = output  # type: ignore[attr-defined]
+    try:
+        yield process
+    finally:
+        started = process_tree(process.pid)[1:]
+        stop(process)
+        kill_9([pid for pid in started if "nanoweb" in _command_line(pid)])  # a gunicorn or worker left behind
+        reader.join(timeout=5)
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""

@@ -40,6 +40,7 @@ urlpatterns = [
     path(CLASSIFIER + "train/", training.Train.as_view(), name="api-train"),
     path(CLASSIFIER + "runs/", training.RunList.as_view(), name="api-runs"),
     path(CLASSIFIER + "runs/<uuid:run_id>/", training.RunDetail.as_view(), name="api-run"),
+    path(CLASSIFIER + "runs/<uuid:run_id>/cancel/", training.RunCancel.as_view(), name="api-run-cancel"),
     path(CLASSIFIER + "versions/", training.VersionList.as_view(), name="api-versions"),
     path(
         CLASSIFIER + "versions/<int:number>/activate/", training.VersionActivate.as_view(), name="api-version-activate"

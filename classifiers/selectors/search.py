@@ -18,6 +18,7 @@ from collections import Counter
 from django.db.models import Count, F, Q, QuerySet
 
 from classifiers.models import Classifier, Label, SearchJob
+from classifiers.selectors.workers import workers_availability
 
 FIELDS = ("asked", "found", "downloaded", "duplicates", "rejected", "usable", "flagged", "waiting", "moved",
           "dropped")
@@ -203,7 +204,13 @@ def search_job_summary(job: SearchJob) -> dict:
     problem = "" if active else search_job_problem(job)
     figures = ""
     if job.status == SearchJob.Status.QUEUED:
-        text = f"Waiting to start the search for “{job.query}”…"
+        availability = workers_availability()
+        if availability.paused:
+            text = f"Searching for “{job.query}” is paused: {availability.reason}"
+        elif job.attempts:
+            text = f"The worker stopped; resuming the search for “{job.query}”: saved {saved} of {target} so far…"
+        else:
+            text = f"Waiting to start the search for “{job.query}”…"
     elif active:
         text = (f"Searching for “{job.query}”: found {found}, saved {saved} of {target}"
                 f"{refused_in_words(duplicates, rejected)}")

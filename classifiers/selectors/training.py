@@ -4,11 +4,15 @@ evaluation got wrong, and the classes that would gain from more photos."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from classifiers.advice import Suggestion, more_photos_suggestions
 from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
+from classifiers.selectors.workers import workers_availability
 
 # The engine's stage names, said for someone who has not read how it works.
 STAGE_WORDS = {
@@ -67,19 +71,33 @@ def run_state_text(run: TrainingRun) -> str:
 
 
 def training_run_summary(run: TrainingRun) -> dict:
-    """A training run's progress in words, for the first render and every poll; `state` is the line under
-    the classifier's title while the run is under way."""
+    """A training run's progress in words, for the first render and every poll. While it waits and no
+    worker takes tasks, it says that training is paused (`paused`, with what to do in `paused_details`)."""
+    Status = TrainingRun.Status
     active = run.status in TrainingRun.ACTIVE_STATUSES
     percent = round((run.progress or 0) * 100)
-    if run.status == TrainingRun.Status.QUEUED:
-        text = "Waiting to start training…"
-    elif run.status == TrainingRun.Status.RUNNING:
+    waiting = run.status == Status.QUEUED or (
+        run.status == Status.RUNNING and run.heartbeat_at is not None
+        and run.heartbeat_at < timezone.now() - timedelta(seconds=settings.TRAINING_STALE_SECONDS))
+    availability = workers_availability() if waiting else None
+    if availability is not None and availability.paused:
+        text = f"Training is paused: {availability.reason}"
+    elif run.status == Status.QUEUED and run.attempts:
+        text = f"{stage_in_words(run.stage or 'The worker stopped; resuming…')} — {percent}%"
+    elif run.status == Status.QUEUED:
+        text = ("Waiting to start: NanoWeb is busy with other trainings or searches; this one starts when one "
+                "of them ends." if availability and availability.status == "busy"
+                else "Waiting to start training…")
+    elif run.status == Status.RUNNING:
         text = f"{stage_in_words(run.stage)} — {percent}%"
-    elif run.status == TrainingRun.Status.SUCCEEDED:
+    elif run.status == Status.SUCCEEDED:
         text = "Training finished."
+    elif run.status == Status.CANCELLED:
+        text = "Training cancelled."
     else:
         text = "Training failed."
-    state = run_state_text(run) if active else ""
+    paused = bool(availability and availability.paused)
+    state = (text if paused else run_state_text(run)) if active else ""
     return {"status": run.status, "active": active, "text": text, "progress": run.progress or 0.0,
-            "error": run.error if run.status == TrainingRun.Status.FAILED else "",
-            "state": state[:1].upper() + state[1:]}
+            "error": run.error if run.status == Status.FAILED else "", "paused": paused,
+            "paused_details": availability.details if paused else "", "state": state[:1].upper() + state[1:]}

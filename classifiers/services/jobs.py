@@ -2,14 +2,16 @@
 
 queued → running → succeeded | failed | cancelled. The row is created in a transaction and its task is sent
 only once that commits, by name (services never import task modules: the tasks import the services). A
-worker claims the row with a conditional UPDATE, so a task delivered twice runs once; a running row whose
-heartbeat went stale lost its worker and may be claimed again, up to the job's attempts. Whatever ends a job
-ends it in words a person can act on.
+worker claims the row with a conditional UPDATE, so a task delivered twice runs once; that is what makes
+sending a task again always safe. A running row whose worker died is put back in the queue by the recovery
+loop (classifiers/services/recovery.py), up to the job's attempts; a queued row whose message the queue lost
+is sent again. Whatever ends a job ends it in words a person can act on.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from classifiers.models import Job
+from classifiers.services.workers import this_worker
 from nanoweb.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,8 @@ def job_claim(model: type[Job], *, job_id, stale_after: timedelta, fresh: dict |
     for this worker; `fresh` and `reclaimed` are further fields to set in either case. Returns the row, or
     None when the job is not ours to run (finished, cancelled, or alive in another worker)."""
     now = timezone.now()
-    claim = {"status": Status.RUNNING, "heartbeat_at": now, "attempts": F("attempts") + 1}
+    claim = {"status": Status.RUNNING, "heartbeat_at": now, "attempts": F("attempts") + 1,
+             "worker": this_worker.instance, "worker_pid": os.getpid()}
     claimed = model.objects.filter(id=job_id, status=Status.QUEUED).update(**claim, started_at=now, **(fresh or {}))
     if not claimed:
         claimed = model.objects.filter(
@@ -66,9 +70,39 @@ def job_claim(model: type[Job], *, job_id, stale_after: timedelta, fresh: dict |
     return model.objects.get(id=job_id) if claimed else None
 
 
-def jobs_orphaned(model: type[Job], *, stale_after: timedelta) -> QuerySet[Job]:
-    """Running jobs whose worker stopped beating: killed, out of memory, or its machine gone."""
-    return model.objects.filter(status=Status.RUNNING, heartbeat_at__lt=timezone.now() - stale_after)
+def job_requeue(model: type[Job], *, job: Job, task: str, **fields) -> bool:
+    """Put a running job whose worker died back in the queue and send its task again. Matching the
+    heartbeat and attempts read makes two recovering workers agree on one winner; returns whether this one
+    did it. When the queue cannot be reached the row is left as it was, for the next round."""
+    still_ours = model.objects.filter(id=job.id, status=Status.RUNNING, heartbeat_at=job.heartbeat_at,
+                                      attempts=job.attempts)
+    if not still_ours.update(status=Status.QUEUED, sent_at=timezone.now(), **fields):
+        return False
+    try:
+        job_send(task=task, job_id=job.id)
+    except Exception:
+        model.objects.filter(id=job.id, status=Status.QUEUED).update(
+            status=Status.RUNNING, **{name: getattr(job, name) for name in fields})
+        raise
+    return True
+
+
+def jobs_lost_in_queue(model: type[Job], *, waited: timedelta) -> QuerySet[Job]:
+    """Queued jobs whose task was sent longer than `waited` ago: the caller knows that a worker with a free
+    process that takes tasks has been waiting all that time, so no message of theirs is left in the queue."""
+    return model.objects.filter(status=Status.QUEUED, sent_at__lt=timezone.now() - waited)
+
+
+def job_resend(model: type[Job], *, job: Job, task: str, max_resends: int, error: str, **failed) -> str | None:
+    """Send a queued job's task again, or fail it in words once it was sent again `max_resends` times.
+    Returns "resent", "failed", or None when another worker did it first (or the job moved on)."""
+    still_lost = model.objects.filter(id=job.id, status=Status.QUEUED, sent_at=job.sent_at)
+    if job.resends >= max_resends:
+        return "failed" if job_fail(still_lost, error=error, **failed) else None
+    if not still_lost.update(sent_at=timezone.now(), resends=F("resends") + 1):
+        return None
+    job_send(task=task, job_id=job.id)
+    return "resent"
 
 
 def job_fail(jobs: QuerySet[Job], *, error: str, **fields) -> int:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from classifiers.models import Label, Photo, SearchJob, empty_counts
 from classifiers.services.flags import flags_refresh_quietly
-from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, jobs_orphaned
+from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit
 from classifiers.services.photos import DuplicateImage, Provenance, photo_add_normalised
 from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 from scraper.downloader import Downloaded, download_images, fetch_image
@@ -109,14 +109,6 @@ def search_job_dismiss(*, job: SearchJob) -> SearchJob:
     SearchJob.objects.filter(id=job.id).update(dismissed=True)
     job.dismissed = True
     return job
-
-
-def search_jobs_fail_stale() -> int:
-    """End running jobs whose worker died (no heartbeat for a while); returns how many."""
-    return job_fail(
-        jobs_orphaned(SearchJob, stale_after=timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS)),
-        error="The search stopped unexpectedly (NanoWeb's background process ended). The photos saved before that "
-              "are kept; search again to top the class up.")
 
 
 def search_job_execute(*, job_id) -> None:

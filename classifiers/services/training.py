@@ -1,14 +1,17 @@
 """Training runs and model versions: queue a run, execute it in a worker, switch the active version.
 
-A run goes queued → running → succeeded | failed. The worker claims the row with a conditional UPDATE,
-so a task delivered twice trains once; a running row whose heartbeat went stale (its worker died) can be
-claimed again. A failed run never touches the classifier's active version.
+A run goes queued → running → succeeded | failed | cancelled. The worker claims the row with a conditional
+UPDATE, so a task delivered twice trains once; a running row whose worker died is put back in the queue
+(classifiers/services/recovery.py). Every write of a running run is conditional on the claim that made it
+(status running and the attempt it counted), so a run cancelled, or taken over by another worker, stops at
+its next progress write. A failed or cancelled run never touches the classifier's active version.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import shutil
 import time
 import uuid
 from datetime import timedelta
@@ -17,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, Max, Value, When
 from django.utils import timezone
 
 from classifiers.feature_cache import features_for
@@ -128,6 +131,20 @@ def training_run_create(*, classifier: Classifier) -> TrainingRun:
     return run
 
 
+def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
+    """A queued run ends at once; a running one is marked cancelled now (so Train works again at once) and
+    its worker stops at its next progress write, leaving the active version as it was. Refused in words for
+    a run that has already ended."""
+    now = timezone.now()
+    cancelled = TrainingRun.objects.filter(id=run.id, status__in=TrainingRun.ACTIVE_STATUSES).update(
+        status=Status.CANCELLED, stage="cancelled", finished_at=now,
+        error="Cancelled. The version that was active before still is.")
+    run.refresh_from_db()
+    if not cancelled:
+        raise Conflict(f"This training has already ended ({run.status}); there is nothing to cancel.")
+    return run
+
+
 def send_training_task(run_id: uuid.UUID | str) -> None:
     """Put the run's task on the queue; raises whatever the broker raises when it cannot be reached."""
     job_send(task=TASK, job_id=run_id)
@@ -137,16 +154,27 @@ def send_training_task(run_id: uuid.UUID | str) -> None:
 
 
 def _claim(run_id: uuid.UUID | str) -> TrainingRun | None:
-    run = job_claim(TrainingRun, job_id=run_id, stale_after=STALE_AFTER, fresh={"stage": "starting"},
-                    reclaimed={"stage": "restarting after a lost worker"})
+    again = Case(When(attempts__gt=0, then=Value("starting again")), default=Value("starting"))
+    run = job_claim(TrainingRun, job_id=run_id, stale_after=STALE_AFTER, fresh={"stage": again},
+                    reclaimed={"stage": "resuming after the worker stopped"})
     return TrainingRun.objects.select_related("classifier").get(id=run.id) if run else None
 
 
+class _NoLongerOurs(Exception):
+    """The run was cancelled, or another worker took it over, since this worker claimed it."""
+
+
+def _ours(run: TrainingRun):
+    """The run's row as long as it is still this claim's: running, at the attempt the claim counted."""
+    return TrainingRun.objects.filter(id=run.id, status=Status.RUNNING, attempts=run.attempts)
+
+
 class _Reporter:
-    """Progress, stage text and heartbeat on the row, written at most once a second."""
+    """Progress, stage text and heartbeat on the row, written at most once a second; a write that finds the
+    run no longer ours (cancelled, taken over) stops the training."""
 
     def __init__(self, run: TrainingRun) -> None:
-        self.run_id = run.id
+        self.run = run
         self.last = 0.0
 
     def __call__(self, stage: str, progress: float, *, force: bool = False) -> None:
@@ -154,9 +182,11 @@ class _Reporter:
         if not force and now - self.last < HEARTBEAT_EVERY:
             return
         self.last = now
-        TrainingRun.objects.filter(id=self.run_id, status=Status.RUNNING).update(
+        written = _ours(self.run).update(
             stage=stage[:200], progress=round(min(max(progress, 0.0), 1.0), 3), heartbeat_at=timezone.now()
         )
+        if not written:
+            raise _NoLongerOurs
 
 
 def training_run_execute(*, run_id: uuid.UUID | str) -> TrainingRun | None:
@@ -168,15 +198,13 @@ def training_run_execute(*, run_id: uuid.UUID | str) -> TrainingRun | None:
     try:
         with heartbeat(TrainingRun, run.id):
             _execute(run, _Reporter(run))
+    except _NoLongerOurs:
+        log.info("training run %s was cancelled or taken over; this worker stopped it", run.id)
     except TransientError:
-        TrainingRun.objects.filter(id=run.id, status=Status.RUNNING).update(
-            status=Status.QUEUED, stage="waiting to retry"
-        )
+        _ours(run).update(status=Status.QUEUED, stage="waiting to retry", sent_at=timezone.now())
         raise
     except (DatabaseError, OSError) as exc:
-        TrainingRun.objects.filter(id=run.id, status=Status.RUNNING).update(
-            status=Status.QUEUED, stage="waiting to retry"
-        )
+        _ours(run).update(status=Status.QUEUED, stage="waiting to retry", sent_at=timezone.now())
         raise TransientError(_storage_in_words(exc) if isinstance(exc, OSError) else str(exc)) from exc
     except Exception as exc:
         log.exception("training run %s failed", run.id)
@@ -207,7 +235,7 @@ def _in_words(exc: Exception) -> str:
 
 
 def _fail(run: TrainingRun, message: str) -> None:
-    job_fail(TrainingRun.objects.filter(id=run.id), error=message, stage="failed")
+    job_fail(_ours(run), error=message, stage="failed")
 
 
 def _execute(run: TrainingRun, report: _Reporter) -> None:
@@ -270,6 +298,21 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             metrics=metrics,
             extra={"label_ids": [str(label.id) for label in labels], "precision": cached.precision},
         )
+    try:
+        _save_version(run, classifier, labels, folder_name, metrics)
+    except _NoLongerOurs:  # cancelled while saving: nothing was switched, and its files go
+        if not TrainingRun.objects.filter(id=run.id, status__in=TrainingRun.ACTIVE_STATUSES).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    # The run has succeeded whatever happens to the flags (a failure is logged).
+    flags_refresh_quietly(classifier=classifier, misclassified=_misclassified(photos, result),
+                          judged=[e.id for e in photos])
+
+
+def _save_version(run: TrainingRun, classifier: Classifier, labels: list[Label], folder_name: str,
+                  metrics: dict) -> ModelVersion:
+    """The new version, made active, and the run succeeded, in one transaction that is undone when the run
+    is no longer ours (cancelled meanwhile)."""
     with transaction.atomic():
         locked = Classifier.objects.select_for_update().filter(id=classifier.id).first()
         if locked is None:  # deleted while the model was written: its files go as the others did
@@ -281,13 +324,13 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             number=number,
             artifact=folder_name,
             backbone=classifier.backbone,
-            precision=cached.precision,
+            precision=metrics["precision"],  # what the features really ran on
             labels=[{"id": str(label.id), "name": label.name} for label in labels],
             metrics=metrics,
         )
         locked.active_version = version
         locked.save(update_fields=["active_version", "updated_at"])
-        TrainingRun.objects.filter(id=run.id).update(
+        succeeded = _ours(run).update(
             status=Status.SUCCEEDED,
             progress=1.0,
             stage="done",
@@ -297,9 +340,9 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             heartbeat_at=timezone.now(),
             error="",
         )
-    # The run has succeeded whatever happens to the flags (a failure is logged).
-    flags_refresh_quietly(classifier=classifier, misclassified=_misclassified(photos, result),
-                          judged=[e.id for e in photos])
+        if not succeeded:
+            raise _NoLongerOurs
+    return version
 
 
 def _misclassified(photos: list[Photo], result) -> dict[uuid.UUID, tuple[float, str]]:

@@ -23,7 +23,7 @@ from classifiers.selectors.training import (
     photos_wanted,
     training_run_summary,
 )
-from classifiers.services.training import training_run_create, version_activate
+from classifiers.services.training import training_run_cancel, training_run_create, version_activate
 from classifiers.views.classifier import web_offline
 from nanoweb.errors import ServiceError
 
@@ -42,6 +42,19 @@ def train(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         return redirect("classifier_detail" if request.POST.get("from") == "photos" else "classifier_results",
                         classifier.id)
     return redirect(reverse("classifier_results", args=[classifier.id]) + "#training")
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, classifier_id: UUID, run_id: UUID) -> HttpResponse:
+    run = owned_run(request.user, classifier_id, run_id)
+    try:
+        training_run_cancel(run=run)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Training cancelled. The version that was active before still is.")
+    return redirect(reverse("classifier_results", args=[classifier_id]) + "#training")
 
 
 @login_required

@@ -52,6 +52,12 @@
           else if (text) text.textContent = data.text;
           if (stateLine && data.state) stateLine.textContent = data.state;
           if (bar) bar.value = data.progress || 0;
+          var paused = box.querySelector("[data-paused]");
+          if (paused && "paused" in data) {
+            paused.hidden = !data.paused;
+            var why = paused.querySelector("[data-paused-details]");
+            if (why && data.paused_details) why.textContent = data.paused_details;
+          }
           if (data.active) { delay = Math.min(delay + 250, 2000); setTimeout(tick, delay); }
           else finished(box, data);
         })

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from classifiers.models import Classifier, Label, Photo
+from classifiers.models import Classifier, Label, Photo, Worker
 
 ENGINE_DATA = Path(__file__).resolve().parent.parent / "data" / "engine"
 
@@ -39,6 +39,20 @@ def make_classifier(owner, classes: dict[str, list[Path]], **fields) -> Classifi
         for path in files:
             add_photo(label, path)
     return classifier
+
+
+def worker_row(*, node: str = "celery@test", ago: float = 1, **fields) -> Worker:
+    """The row a worker writes about itself (classifiers/services/workers.py): by default one that reported
+    `ago` seconds ago, has both processes free and answered its last ping."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    seen = now - timedelta(seconds=ago)
+    values = {"instance": f"instance-of-{node}", "host": "test", "pid": 1, "concurrency": 2, "started_at": seen,
+              "seen_at": seen, "active": 0, "idle_since": seen, "ping_sent_at": None, "answered_at": seen, **fields}
+    return Worker.objects.create(node=node, **values)
 
 
 @pytest.fixture

@@ -65,3 +65,22 @@ def test_runall_says_once_what_running_as_root_means_and_starts_the_worker_witho
     else:
         assert "root" not in out
         assert worker["env"] is None  # the worker inherits the environment as it is
+
+
+def test_a_process_that_keeps_stopping_is_started_again_after_longer_and_longer_pauses():
+    command = runall.Command()
+    command.worker = None
+    child = runall.Child("web server", ["gunicorn"], starts=1, started=100.0)
+    pauses = []
+    for _ in range(8):  # each start stops 5 s later
+        command._schedule_restart(child, -9, child.started + 5)
+        pauses.append(child.restart_at - (child.started + 5))
+        child.starts += 1
+    assert pauses == [1, 2, 4, 8, 16, 32, 60, 60]
+    command._schedule_restart(child, 1, child.started + 300)  # it ran five minutes before it stopped
+    assert child.restart_at == child.started + 301
+
+
+def test_the_log_says_how_a_process_stopped():
+    assert runall.exit_in_words(-9) == "killed by SIGKILL"
+    assert runall.exit_in_words(3) == "exit code 3"

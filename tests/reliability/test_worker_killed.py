@@ -2,8 +2,8 @@
 
 A training run whose worker dies is handed back to the queue by the recovery loop of a worker (the same
 one when only its pool process died, a new one when the whole worker died) and finishes once; the version
-that was active keeps answering predictions meanwhile. A search job whose worker dies ends failed in words
-and keeps the photos it had already saved.
+that was active keeps answering predictions meanwhile. A search job whose worker dies is resumed the same
+way: it keeps the photos it had already saved and tops the class up from there.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
 
 from classifiers.models import ModelVersion, SearchJob, TrainingRun
 from classifiers.services.prediction import predict_images
@@ -36,18 +34,6 @@ FAST_RECOVERY = {
     "NANOWEB_SEARCH_JOB_STALE_SECONDS": "4",
     "NANOWEB_RECOVERY_SECONDS": "1",
 }
-
-
-@pytest.fixture
-def shared_data_dir(settings) -> Path:
-    """The worker and this test share one data folder: broker queue, photos and models."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database only on PostgreSQL (DATABASE_URL=postgres://...)")
-    data_dir = Path(django_settings.DATA_DIR)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": data_dir / "media"}}}
-    settings.ARTIFACTS_DIR = data_dir / "models"
-    return data_dir
 
 
 def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -124,7 +110,7 @@ def test_a_training_run_whose_worker_is_killed_finishes_once_and_the_old_version
             worker.wait(timeout=10)
 
         stuck = TrainingRun.objects.get(id=second.id)
-        assert stuck.status == "running"  # nobody has noticed yet
+        assert stuck.status in ("running", "queued")  # noticed at once, or a moment later
         classifier.refresh_from_db()
         assert classifier.active_version.number == 1
         answer = predict_images(classifier=classifier, images=[held_out.read_bytes()])[0]
@@ -143,9 +129,7 @@ def test_a_training_run_whose_worker_is_killed_finishes_once_and_the_old_version
     assert classifier.active_version_id == second.version_id
 
 
-def test_a_search_job_whose_worker_is_killed_ends_failed_in_words_and_keeps_its_photos(
-    shared_data_dir, django_user_model, web
-):
+def test_a_search_job_whose_worker_is_killed_is_resumed_and_keeps_its_photos(shared_data_dir, django_user_model, web):
     from classifiers.services.catalog import classifier_create
 
     owner = django_user_model.objects.create_user("lee", "lee@example.org", "a-long-password-1")
@@ -164,13 +148,13 @@ def test_a_search_job_whose_worker_is_killed_ends_failed_in_words_and_keeps_its_
     saved = set(label.photos.values_list("id", flat=True))
     assert SearchJob.objects.get(id=job.id).status == "running"
 
-    with celery_worker(env):
+    with celery_worker(env):  # the new worker sees the killed one's search at once, and resumes it
         job = wait_until(
             lambda: SearchJob.objects.filter(id=job.id).exclude(status__in=SearchJob.ACTIVE_STATUSES).first(),
             timeout=60, every=0.2, what="the search job to end",
         )
-    assert job.status == "failed"
-    assert job.error.startswith("The search stopped unexpectedly (NanoWeb's background process ended). The photos "
-                             "saved before that are kept")
+    assert job.status == "succeeded", job.error
+    assert job.attempts == 2
     assert saved <= set(label.photos.values_list("id", flat=True))
+    assert label.photos.count() == 10
     assert all((shared_data_dir / "media" / e.image.name).is_file() for e in label.photos.all())

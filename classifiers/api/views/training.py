@@ -1,4 +1,4 @@
-"""Train a classifier, follow its runs, list and switch its model versions, export the active one."""
+"""Train a classifier, follow (or cancel) its runs, list and switch its model versions, export the active one."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from classifiers.selectors.catalog import classifier_labels
 from classifiers.selectors.owned import owned_classifier, owned_run
 from classifiers.selectors.training import classifier_runs, classifier_versions
 from classifiers.services.prediction import model_export
-from classifiers.services.training import training_run_create, version_activate
+from classifiers.services.training import training_run_cancel, training_run_create, version_activate
 
 
 class Train(generics.GenericAPIView):
@@ -66,6 +66,24 @@ class RunDetail(generics.GenericAPIView):
         run = owned_run(request.user, classifier_id, run_id)
         context = {"request": request, "labels": classifier_labels(classifier_id)}
         return Response(TrainingRunSerializer(run, context=context).data)
+
+
+class RunCancel(generics.GenericAPIView):
+    @extend_schema(
+        summary="Cancel a training run",
+        description=(
+            "A queued run ends at once; a running one is cancelled now and its worker stops at its next progress "
+            "report. Either way the active version stays as it was, and the classifier can be trained again at "
+            "once. 409 when the run has already ended."
+        ),
+        tags=["training"],
+        request=None,
+        responses={202: TrainingRunSerializer, **errors(404, 409)},
+    )
+    def post(self, request: Request, classifier_id: UUID, run_id: UUID) -> Response:
+        run = training_run_cancel(run=owned_run(request.user, classifier_id, run_id))
+        context = {"request": request, "labels": classifier_labels(classifier_id)}
+        return Response(TrainingRunSerializer(run, context=context).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema_view(

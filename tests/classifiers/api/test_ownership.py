@@ -64,6 +64,7 @@ CALLS = [
     Call("api-train", "POST", C + "train/"),
     Call("api-runs", "GET", C + "runs/"),
     Call("api-run", "GET", C + "runs/{run_id}/"),
+    Call("api-run-cancel", "POST", C + "runs/{run_id}/cancel/"),
     Call("api-versions", "GET", C + "versions/"),
     Call("api-version-activate", "POST", C + "versions/1/activate/"),
     Call("api-export", "GET", C + "export/"),

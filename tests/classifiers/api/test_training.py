@@ -44,6 +44,25 @@ def test_pressing_train_again_while_a_run_is_queued_is_a_409(trained, django_cap
     assert (classifier["status"], classifier["active_version"]) == ("training", 1)
 
 
+def test_a_run_is_cancelled_with_202_then_409_and_the_classifier_trains_again(trained,
+                                                                            django_capture_on_commit_callbacks):
+    base = f"/api/v1/classifiers/{trained.classifier_id}/"
+    with django_capture_on_commit_callbacks(execute=False):
+        run = trained.owner.client.post(base + "train/").json()
+    cancelled = trained.owner.client.post(base + f"runs/{run['id']}/cancel/")
+    assert cancelled.status_code == 202
+    assert (cancelled.json()["status"], cancelled.json()["error"]) == (
+        "cancelled", "Cancelled. The version that was active before still is.")
+    again = trained.owner.client.post(base + f"runs/{run['id']}/cancel/")
+    assert again.status_code == 409
+    assert again.json()["error"] == {
+        "code": "conflict", "message": "This training has already ended (cancelled); there is nothing to cancel."}
+    classifier = trained.owner.client.get(base).json()
+    assert (classifier["status"], classifier["active_version"]) == ("trained", 1)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert trained.owner.client.post(base + "train/").status_code == 202
+
+
 def test_training_without_photos_is_a_400_that_says_what_is_missing(ada):
     classifier = ada.client.post("/api/v1/classifiers/", {"name": "empty", "labels": ["a", "b"]}, format="json").json()
     response = ada.client.post(f"/api/v1/classifiers/{classifier['id']}/train/")

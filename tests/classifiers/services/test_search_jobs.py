@@ -15,7 +15,6 @@ from classifiers.services.search_jobs import (
     search_job_cancel,
     search_job_create,
     search_job_execute,
-    search_jobs_fail_stale,
 )
 from nanoweb.errors import Conflict, InvalidInput
 from tests.fakes import images
@@ -314,17 +313,6 @@ def test_a_job_another_worker_is_running_is_left_alone(dress, commons):
     SearchJob.objects.filter(id=job.id).update(status="running", heartbeat_at=timezone.now())
     assert run(job).status == "running"
     assert commons.api_calls() == []
-
-
-def test_stale_running_jobs_are_failed_in_words(dress, settings):
-    job = create(dress, count=4, providers=["commons"])
-    old = timezone.now() - timedelta(seconds=settings.SEARCH_JOB_STALE_SECONDS + 1)
-    SearchJob.objects.filter(id=job.id).update(status="running", heartbeat_at=old)
-    assert search_jobs_fail_stale() == 1
-    job.refresh_from_db()
-    assert job.status == "failed"
-    assert job.error.startswith("The search stopped unexpectedly (NanoWeb's background process ended). The photos "
-                             "saved before that are kept")
 
 
 def test_a_search_against_a_private_mirror_fills_the_class_with_private_urls_still_refused(dress, web, settings):

@@ -9,7 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from classifiers.models import ModelVersion, Photo, PhotoFeature, TrainingRun
-from classifiers.services.training import training_run_create, training_run_execute, version_activate
+from classifiers.services import training
+from classifiers.services.training import (
+    training_run_cancel,
+    training_run_create,
+    training_run_execute,
+    version_activate,
+)
 from nanoweb.celery import app as celery_app
 from nanoweb.errors import Conflict, InvalidInput, NotFound, Unavailable
 from tests.classifiers.conftest import add_photo, make_classifier, photos
@@ -128,6 +134,67 @@ def test_a_run_left_running_by_a_dead_worker_is_taken_over(clothes):
     assert run.attempts == 2
     fresh = TrainingRun.objects.create(classifier=clothes, status=Status.RUNNING, heartbeat_at=timezone.now())
     assert training_run_execute(run_id=fresh.id) is None  # its worker is alive: not ours
+
+
+def test_a_queued_run_is_cancelled_at_once_and_train_works_again(clothes, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = training_run_create(classifier=clothes)
+    cancelled = training_run_cancel(run=run)
+    assert (cancelled.status, cancelled.error) == (Status.CANCELLED, "Cancelled. The version that was active "
+                                                                     "before still is.")
+    assert training_run_execute(run_id=run.id) is None  # its message, delivered later, runs nothing
+    with django_capture_on_commit_callbacks(execute=False):
+        assert training_run_create(classifier=clothes).status == Status.QUEUED
+    with pytest.raises(Conflict, match=r"already ended \(cancelled\); there is nothing to cancel"):
+        training_run_cancel(run=cancelled)
+
+
+def cancel_during(monkeypatch, target: str, run_id) -> None:
+    """Cancel the run, as a person would from the page, while the worker is inside `target`."""
+    real = getattr(training, target)
+
+    def cancelling(*args, **kwargs):
+        result = real(*args, **kwargs)
+        training_run_cancel(run=TrainingRun.objects.get(id=run_id))
+        return result
+
+    monkeypatch.setattr(training, target, cancelling)
+
+
+@pytest.mark.parametrize("while_", ["features_for", "_execute_save"])
+def test_a_running_run_that_is_cancelled_stops_and_never_touches_the_active_version(clothes, monkeypatch, settings,
+                                                                                    while_):
+    first = train_now(clothes)
+    run = TrainingRun.objects.create(classifier=clothes)
+    if while_ == "features_for":  # stops at its next progress write
+        cancel_during(monkeypatch, "features_for", run.id)
+    else:  # cancelled while the model is being written: the last step before the switch
+        real_save = training.artifacts.save
+
+        def save_then_cancel(*args, **kwargs):
+            real_save(*args, **kwargs)
+            training_run_cancel(run=TrainingRun.objects.get(id=run.id))
+
+        monkeypatch.setattr(training.artifacts, "save", save_then_cancel)
+    run = training_run_execute(run_id=run.id)
+    assert (run.status, run.error, run.version) == (Status.CANCELLED, "Cancelled. The version that was active "
+                                                                      "before still is.", None)
+    clothes.refresh_from_db()
+    assert clothes.active_version_id == first.version_id
+    assert ModelVersion.objects.filter(classifier=clothes).count() == 1
+    assert not (settings.ARTIFACTS_DIR / str(clothes.id) / str(run.id)).exists()
+    monkeypatch.undo()
+    assert train_now(clothes).status == Status.SUCCEEDED  # and training works again
+
+
+def test_a_run_taken_over_by_another_worker_stops_writing_progress(clothes):
+    run = TrainingRun.objects.create(classifier=clothes, status=Status.RUNNING, attempts=1)
+    report = training._Reporter(run)
+    report("embedding 1/2", 0.1, force=True)
+    TrainingRun.objects.filter(id=run.id).update(attempts=2)  # re-claimed after its heartbeat went stale
+    with pytest.raises(training._NoLongerOurs):
+        report("embedding 2/2", 0.2, force=True)
+    assert TrainingRun.objects.get(id=run.id).stage == "embedding 1/2"
 
 
 def test_open_licences_only_trains_on_open_photos_and_counts_the_rest(owner):

@@ -37,6 +37,14 @@ def ada(db):
 
 
 @pytest.fixture
+def worker_takes_tasks(db):
+    """A worker that reported itself a moment ago and whose pool answers, as under `make run`."""
+    from tests.classifiers.conftest import worker_row
+
+    return worker_row()
+
+
+@pytest.fixture
 def bob(db):
     return person("bob")
 

@@ -51,7 +51,7 @@ def test_creating_a_classifier_makes_its_classes_and_opens_it(ada):
     assert not SearchJob.objects.exists()
 
 
-def test_find_photos_on_the_web_starts_one_search_per_class(ada):
+def test_find_photos_on_the_web_starts_one_search_per_class(ada, worker_takes_tasks):
     response = ada[1].post(reverse("classifier_new"), {
         "name": "Dress colours", "labels": "blue and black dress\nwhite and gold dress", "find_photos": "on",
         "per_class": "30",

@@ -115,7 +115,8 @@ def test_a_web_search_asking_for_too_many_photos_is_refused_next_to_the_count(ad
     assert not SearchJob.objects.exists()
 
 
-def test_a_web_search_starts_with_the_chosen_provider_and_shows_its_progress(ada, hats_and_shoes):
+def test_a_web_search_starts_with_the_chosen_provider_and_shows_its_progress(ada, hats_and_shoes,
+                                                                            worker_takes_tasks):
     hat = hats_and_shoes.labels.get(name="hat")
     response = ada[1].post(reverse("photos_search", args=[hats_and_shoes.id, hat.id]),
                            {"query": "felt hat", "count": "10", "provider": "commons"}, follow=True)

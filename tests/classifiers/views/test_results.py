@@ -75,8 +75,48 @@ def test_a_running_training_shows_a_progress_bar_that_polls_its_status(ada, hats
     # The line under the title follows the run too (not "waiting" while the bar moves).
     assert "Training: Looking at each photo (3/6) — 40%" in page
     body = ada[1].get(reverse("run_status", args=[hats_and_shoes.id, run.id])).json()
-    assert body == {"status": "running", "active": True, "progress": 0.4, "error": "",
-                    "text": "Looking at each photo (3/6) — 40%", "state": "Training: Looking at each photo (3/6) — 40%"}
+    assert body == {"status": "running", "active": True, "progress": 0.4, "error": "", "paused": False,
+                    "paused_details": "", "text": "Looking at each photo (3/6) — 40%",
+                    "state": "Training: Looking at each photo (3/6) — 40%"}
+
+
+def test_a_running_training_is_cancelled_from_the_page_and_can_be_trained_again(ada, bob, hats_and_shoes,
+                                                                               worker_takes_tasks,
+                                                                               django_capture_on_commit_callbacks):
+    run = TrainingRun.objects.create(classifier=hats_and_shoes, status=TrainingRun.Status.RUNNING, attempts=1)
+    page_url = reverse("classifier_results", args=[hats_and_shoes.id])
+    cancel_url = reverse("run_cancel", args=[hats_and_shoes.id, run.id])
+    page = ada[1].get(page_url).content.decode()
+    assert cancel_url in page and "Cancel training" in page
+    assert bob[1].post(cancel_url).status_code == 404  # not his
+    response = ada[1].post(cancel_url, follow=True)
+    page = response.content.decode()
+    assert "Training cancelled. The version that was active before still is." in page
+    assert "The last training was cancelled" in page
+    assert TrainingRun.objects.get(id=run.id).status == TrainingRun.Status.CANCELLED
+    assert ada[1].get(reverse("run_status", args=[hats_and_shoes.id, run.id])).json()["text"] == "Training cancelled."
+    with django_capture_on_commit_callbacks(execute=False):
+        ada[1].post(reverse("train", args=[hats_and_shoes.id]))
+    assert TrainingRun.objects.filter(classifier=hats_and_shoes, status=TrainingRun.Status.QUEUED).count() == 1
+    again = ada[1].post(cancel_url, follow=True).content.decode()  # the old run, ended already
+    assert "This training has already ended (cancelled); there is nothing to cancel." in again
+
+
+def test_a_queued_training_says_that_training_is_paused_while_no_worker_takes_tasks(ada, hats_and_shoes):
+    run = TrainingRun.objects.create(classifier=hats_and_shoes)
+    page = ada[1].get(reverse("classifier_results", args=[hats_and_shoes.id])).content.decode()
+    assert "Training is paused: no worker is running. It starts by itself as soon as one runs." in page
+    assert "Why is training paused?" in page and "<details class=\"job-paused\" data-paused>" in page
+    assert "`make run` restarts its worker by itself" in page
+    status = ada[1].get(reverse("run_status", args=[hats_and_shoes.id, run.id])).json()
+    assert status["paused"] and status["text"].startswith("Training is paused")
+
+    from tests.classifiers.conftest import worker_row
+
+    worker_row()
+    page = ada[1].get(reverse("classifier_results", args=[hats_and_shoes.id])).content.decode()
+    assert "Waiting to start training…" in page
+    assert "<details class=\"job-paused\" data-paused hidden>" in page
 
 
 def test_a_failed_training_says_why(ada, hats_and_shoes):
