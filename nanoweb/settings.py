@@ -267,7 +267,9 @@ QUEUED_RESEND_SECONDS = envint("NANOWEB_QUEUED_RESEND_SECONDS", 30, minimum=2)
 # New classifiers take these; each keeps its own afterwards, and each version answers with the backbone and
 # precision it was trained with. Chosen by measurement (README, "Benchmarks").
 DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
-DEFAULT_PRECISION = envstr("NANOWEB_PRECISION", "int8")
+# float until the default is chosen by measurement on a quiet machine (issue 17): int8 twins are built and
+# checked on first use, which costs a new worker half a minute or more, and a web process as much memory.
+DEFAULT_PRECISION = envstr("NANOWEB_PRECISION", "float")
 if DEFAULT_PRECISION not in ("float", "int8"):
     raise ImproperlyConfigured(f"NANOWEB_PRECISION must be float or int8, not {DEFAULT_PRECISION!r}")
 ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)

@@ -60,7 +60,7 @@ def test_a_real_worker_trains_a_queued_run_once_even_when_the_task_comes_twice(o
         assert run.attempts == 1 and run.progress == 1.0
         # The worker process loaded PyTorch and the backbone as it started (classifiers/warmup.py).
         wait_until(
-            lambda: any("ready to train: PyTorch and the efficientnet-lite0 backbone loaded" in line
+            lambda: any("ready to train: PyTorch and the efficientnet-lite0 float backbone loaded" in line
                         for line in worker.output),
             timeout=60,
             what="the worker's warm-up",

@@ -42,9 +42,9 @@ def spy(monkeypatch):
     """Which backbone and precision the prediction service opened."""
     opened = []
 
-    def recording(backbone, precision="float"):
+    def recording(backbone, precision="float", **options):
         opened.append((backbone, precision))
-        return extractor_for(backbone, precision)
+        return extractor_for(backbone, precision, **options)
 
     monkeypatch.setattr(prediction, "extractor_for", recording)
     return opened
