@@ -56,20 +56,26 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def backbone_onnx_path(name: str, cache_dir: str | Path) -> Path:
     """The ONNX file of this backbone's feature extractor, exported now if missing or out of date."""
-    spec = backbone_spec(name)
     cache_dir = Path(cache_dir)
     path = cache_dir / f"{name}-{weights_fingerprint(name)}.onnx"
-    if path.exists():
-        return path
+    if not path.exists():
+        from classifiers.ml.child import run_in_child
+
+        run_in_child("classifiers.ml.onnx_cache:export_backbone", name, str(path))
+    return path
+
+
+def export_backbone(name: str, path: str) -> None:
+    """Export to `path` now, loading PyTorch: backbone_onnx_path runs this in a child process (child.py)."""
     import torch
 
     from classifiers.ml.torch_backbones import torch_backbone
 
-    size = spec.preprocessing.image_size
+    path = Path(path)
+    size = backbone_spec(name).preprocessing.image_size
     data = onnx_bytes(torch_backbone(name), torch.zeros(1, 3, size, size), input_name="images", output_name="features")
     write_atomically(path, data)
-    remove_stale(cache_dir, f"{name}-", keep={path}, skip=f"{name}-int8-")
-    return path
+    remove_stale(path.parent, f"{name}-", keep={path}, skip=f"{name}-int8-")
 
 
 def remove_stale(cache_dir: Path, prefix: str, *, keep: set[Path], skip: str = "") -> None:

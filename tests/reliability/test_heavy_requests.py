@@ -184,4 +184,5 @@ def test_eight_concurrent_big_uploads_leave_health_answering_within_a_second(sit
         assert body["error"]["message"] == (
             "NanoWeb is busy with other uploads and downloads right now, so nothing was done and nothing was "
             "saved. Please try again in a minute.")
-    assert memory_mb(pid, "VmHWM") < 1024  # two 16 MP decodes at a time, never eight
+    # Two 16 MP decodes at a time, never eight, and no PyTorch (the backbone is exported in a child process).
+    assert memory_mb(pid, "VmHWM") < 768

@@ -3,11 +3,15 @@ weights change."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from classifiers.ml import onnx_cache
+from classifiers.ml.child import ChildFailed, run_in_child
 from classifiers.ml.extract import OnnxExtractor, TorchExtractor
 from classifiers.ml.preprocess import VIEWS
 
@@ -47,3 +51,23 @@ def test_the_onnx_file_is_exported_once_and_rebuilt_when_the_weights_package_cha
     assert second != first and second.exists()
     assert not first.exists()  # the out-of-date export was removed
     assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left behind
+
+
+def test_exporting_leaves_pytorch_out_of_the_process_that_asked(tmp_path):
+    """The export runs in a child process: a web process that exports on first use stays at ONNX Runtime's
+    size instead of keeping PyTorch's half a gigabyte for the rest of its life."""
+    program = (
+        "import sys; from classifiers.ml.extract import OnnxExtractor; "
+        f"OnnxExtractor('efficientnet-lite0', cache_dir={str(tmp_path)!r}); "
+        "print('torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", program], cwd=Path(__file__).resolve().parents[3],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert len(list(tmp_path.glob("efficientnet-lite0-*.onnx"))) == 1
+
+
+def test_a_failed_export_says_so_in_the_log_of_the_process_that_asked(tmp_path):
+    with pytest.raises(ChildFailed, match="export_backbone failed in a child process"):
+        run_in_child("classifiers.ml.onnx_cache:export_backbone", "no-such-backbone", str(tmp_path / "x.onnx"))
+    assert not list(tmp_path.iterdir())
