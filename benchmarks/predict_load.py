@@ -10,6 +10,7 @@ over the old one's in the same run. The old path answers each request on its own
 Loopback only, bounded in time and count.
 
     .venv/bin/python benchmarks/predict_load.py --json            # embedded SQLite + filesystem broker
+    .venv/bin/python benchmarks/predict_load.py --with-training   # the worker trains another classifier meanwhile
     DATABASE_URL=postgres://postgres@127.0.0.1/nanoweb_bench CELERY_BROKER_URL=redis://127.0.0.1:6379/14 \
         .venv/bin/python benchmarks/predict_load.py --json        # PostgreSQL + Redis
 
@@ -131,6 +132,62 @@ def summary(concurrency: int, slices: list[dict]) -> dict:
     }
 
 
+def train_and_wait(base: str, headers: dict, classifier_id: str, timeout: float = 600) -> dict:
+    """Press Train through the API and wait for the run to end: its last state."""
+    run = requests.post(f"{base}/api/v1/classifiers/{classifier_id}/train/", headers=headers, timeout=30)
+    run.raise_for_status()
+    deadline = time.monotonic() + timeout
+    while True:
+        state = requests.get(f"{base}/api/v1/classifiers/{classifier_id}/runs/{run.json()['id']}/",
+                             headers=headers, timeout=30).json()
+        if state["status"] in ("succeeded", "failed", "cancelled"):
+            return state
+        if time.monotonic() > deadline:
+            raise SystemExit(f"training did not finish within {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def busy_classifier(base: str, headers: dict, data: Path) -> str:
+    """A second classifier with every class of `data`, for the worker to train while the load runs."""
+    photos = photos_by_class(data, 1000)
+    created = requests.post(base + "/api/v1/classifiers/", headers=headers, timeout=30,
+                            json={"name": "trained during the load", "labels": list(photos)}).json()
+    for label in created["labels"]:
+        upload = [("files", (p.name, p.read_bytes(), "image/jpeg")) for p in photos[label["name"]]]
+        requests.post(f"{base}/api/v1/classifiers/{created['id']}/labels/{label['id']}/images/",
+                      headers=headers, files=upload, timeout=300).raise_for_status()
+    return created["id"]
+
+
+class Trainer(threading.Thread):
+    """Presses Train again each time the last training ended, until told to finish: the worker is never idle
+    while predictions are measured (issue 16: the load with a training running must give 0 errors)."""
+
+    def __init__(self, base: str, headers: dict, classifier_id: str) -> None:
+        super().__init__(daemon=True)
+        self.base, self.headers, self.classifier_id = base, headers, classifier_id
+        self.outcomes: list[str] = []
+        self.errors: list[str] = []
+        self._finish = threading.Event()
+
+    def run(self) -> None:
+        while not self._finish.is_set():
+            try:
+                self.outcomes.append(train_and_wait(self.base, self.headers, self.classifier_id)["status"])
+            except (requests.RequestException, SystemExit) as exc:
+                self.errors.append(repr(exc))
+                self._finish.wait(1)
+
+    def finish(self) -> None:
+        self._finish.set()
+        self.join(timeout=600)
+
+    def report(self) -> dict:
+        return {"succeeded": self.outcomes.count("succeeded"),
+                "failed": len(self.outcomes) - self.outcomes.count("succeeded"), "errors": len(self.errors),
+                "error_kinds": sorted(set(self.errors))}
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -152,6 +209,8 @@ def main() -> None:
                         help="folder of <class>/<photos> (default: the clothing photos in the repository)")
     parser.add_argument("--classes", type=int, default=2)
     parser.add_argument("--train-per-class", type=int, default=10)
+    parser.add_argument("--with-training", action="store_true",
+                        help="keep the worker training another classifier (all --data classes) throughout the load")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     levels = [int(level) for level in args.concurrency.split(",")]
@@ -214,18 +273,10 @@ def main() -> None:
             response = requests.post(f"{base}/api/v1/classifiers/{classifier_id}/labels/{label['id']}/images/",
                                      headers=headers, files=upload, timeout=120)
             response.raise_for_status()
-        run = requests.post(f"{base}/api/v1/classifiers/{classifier_id}/train/", headers=headers, timeout=30).json()
-        deadline = time.monotonic() + 600
-        while True:
-            state = requests.get(f"{base}/api/v1/classifiers/{classifier_id}/runs/{run['id']}/", headers=headers,
-                                 timeout=30).json()
-            if state["status"] in ("succeeded", "failed"):
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit("training did not finish within 600 s")
-            time.sleep(0.5)
+        state = train_and_wait(base, headers, classifier_id)
         if state["status"] != "succeeded":
             raise SystemExit(f"training failed: {state.get('error')}")
+        trainer = Trainer(base, headers, busy_classifier(base, headers, args.data)) if args.with_training else None
         stop(web)
 
         bodies = [p.read_bytes() for p in held_out] or [p.read_bytes() for files in photos.values() for p in files]
@@ -243,6 +294,9 @@ def main() -> None:
             load(f"{server}/api/v1/classifiers/{classifier_id}/predict/", headers, bodies,
                  concurrency=2 * args.web_workers * args.threads, duration=3)
         slices: dict[str, dict[int, list[dict]]] = {path: {level: [] for level in levels} for path in paths}
+        if trainer:
+            trainer.base = next(iter(servers.values()))[1]  # the first server is stopped by now
+            trainer.start()
         for level in levels:
             for number in range(args.rounds):
                 for path in paths if number % 2 == 0 else paths[::-1]:
@@ -250,6 +304,8 @@ def main() -> None:
                     slices[path][level].append(load(f"{server}/api/v1/classifiers/{classifier_id}/predict/",
                                                     headers, bodies, concurrency=level,
                                                     duration=args.duration / args.rounds))
+        if trainer:
+            trainer.finish()
         runs = {
             path: {"levels": [summary(level, slices[path][level]) for level in levels],
                    "web_rss_mb": rss_mb(servers[path][0].pid)}
@@ -263,6 +319,8 @@ def main() -> None:
             "database": django.db.connection.vendor,
             "broker": env.get("CELERY_BROKER_URL", "filesystem://").split("://", 1)[0],
         }
+        if trainer:
+            result["trainings_during_load"] = trainer.report()
         if {"old", "new"} <= set(runs):
             result["new_over_old"] = {
                 str(new["concurrency"]): round(new["requests_per_s"] / max(old["requests_per_s"], 0.1), 2)
@@ -280,6 +338,10 @@ def main() -> None:
                   f"p99 {level['p99_ms']} ms, {level['errors']} errors")
         print(f"{path} path: RSS web {measured['web_rss_mb']} MB")
     print(f"RSS worker {result['worker_rss_mb']} MB; {args.web_workers} web workers × {args.threads} threads")
+    if "trainings_during_load" in result:
+        during = result["trainings_during_load"]
+        print(f"trainings during the load: {during['succeeded']} succeeded, {during['failed']} failed, "
+              f"{during['errors']} errors pressing Train or reading its state")
     for level, ratio in result.get("new_over_old", {}).items():
         print(f"new over old at concurrency {level}: {ratio}×")
     if args.json:

@@ -9,6 +9,7 @@ import unicodedata
 class ServiceError(Exception):
     code = "invalid"
     http_status = 400
+    retry_after: int | None = None  # seconds, sent as Retry-After when the error says "try again later"
 
     def __init__(self, message: str, *, details: dict | None = None) -> None:
         super().__init__(message)

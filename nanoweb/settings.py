@@ -381,6 +381,8 @@ UPLOAD_MAX_PIXELS = envint("NANOWEB_UPLOAD_MAX_MEGAPIXELS", 1000, minimum=1) * 1
 HEAVY_AT_ONCE = envint("NANOWEB_HEAVY_AT_ONCE", 2, minimum=1)
 HEAVY_WAITING = envint("NANOWEB_HEAVY_WAITING", 1, minimum=0)
 HEAVY_WAIT_SECONDS = envint("NANOWEB_HEAVY_WAIT", 30, minimum=1)
+# A prediction request whose pictures hold more pixels to decode than this takes a heavy turn too.
+PREDICT_LIGHT_PIXELS = envint("NANOWEB_PREDICT_LIGHT_PIXELS", 8_000_000, minimum=0)
 # Perceptual hashes this many bits apart or closer count as the same picture (measured: different photos
 # of one clothing set are 10+ bits apart, a resized recompressed copy 0-2).
 NEAR_DUPLICATE_DISTANCE = envint("NANOWEB_NEAR_DUPLICATE_DISTANCE", 6, minimum=0, maximum=32)

@@ -27,6 +27,7 @@ BUSY = ("NanoWeb is busy with other uploads and downloads right now, so nothing 
 
 class Busy(Unavailable):
     code = "busy"
+    retry_after = 60  # "try again in a minute"
 
 
 class Turns:

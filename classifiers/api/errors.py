@@ -105,7 +105,8 @@ def _api_exception(exc: exceptions.APIException) -> Response:
 
 def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, ServiceError):
-        return error_response(exc.http_status, exc.code, exc.message, exc.details)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return error_response(exc.http_status, exc.code, exc.message, exc.details, headers)
     if isinstance(exc, RequestDataTooBig):
         return error_response(
             413,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +24,8 @@ from classifiers.ml.predictor import PictureError, Predictor
 from classifiers.ml.training import TrainedModel
 from classifiers.models import Classifier, ModelVersion
 from nanoweb.errors import Conflict, ServiceError, TooLarge, Unavailable, UnsupportedMedia
+from scraper.images import decode_cost
+from scraper.workload import heavy_turn
 
 _models: dict = {}  # version id → TrainedModel
 _lock = threading.Lock()
@@ -86,6 +89,15 @@ def _refusal(failure: PictureError, count: int) -> ServiceError:
     return refusal(where + failure.message, details={"index": failure.index})
 
 
+def _turn_if_heavy(classifier: Classifier, images: list[bytes]) -> AbstractContextManager:
+    """Pictures that cost more to decode than a few phone photos wait for one of the web process's heavy turns,
+    as uploads do (scraper/workload.py): 32 big PNGs in one request must not take every thread. Everyday
+    answers (JPEGs, decoded at a reduced scale) never wait."""
+    if sum(decode_cost(data) for data in images) <= settings.PREDICT_LIGHT_PIXELS:
+        return nullcontext()
+    return heavy_turn(classifier.owner_id)
+
+
 def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]:
     """One answer per image, in order: label, confidence, every label's probability, and whether the
     picture looks like none of the classes."""
@@ -104,7 +116,8 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
         )
     else:
         extractor = extractor_for(version.backbone, version.precision)
-    results = Predictor(extractor, model).predict(images)
+    with _turn_if_heavy(classifier, images):
+        results = Predictor(extractor, model).predict(images)
     # One unusable picture refuses the whole request, naming the first (the API names it to the client).
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:
