@@ -17,6 +17,17 @@ from django.conf import settings
 REPO = Path(__file__).resolve().parent.parent
 
 
+def wait_until(condition, *, timeout: float, what: str = "condition", every: float = 0.05):
+    """condition()'s first true value, asked every `every` seconds; fails saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
 def process_env(**overrides: str | None) -> dict[str, str]:
     """The test process's environment with overrides; a None value removes the variable."""
     env = dict(os.environ)

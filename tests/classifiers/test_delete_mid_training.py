@@ -14,19 +14,9 @@ from classifiers.models import Classifier, ModelVersion, TrainingRun
 from classifiers.services.catalog import classifier_delete
 from classifiers.services.training import training_run_create
 from tests.classifiers.conftest import make_classifier, photos
-from tests.worker import celery_worker, database_url_of_test_db, process_env
+from tests.worker import celery_worker, database_url_of_test_db, process_env, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture

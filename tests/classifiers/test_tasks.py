@@ -3,7 +3,6 @@ task delivered again changes nothing."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,9 @@ from classifiers.services.prediction import predict_images
 from classifiers.services.training import training_run_create
 from classifiers.tasks import train_classifier
 from tests.classifiers.conftest import make_classifier, photos
-from tests.worker import celery_worker, database_url_of_test_db, process_env
+from tests.worker import celery_worker, database_url_of_test_db, process_env, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture

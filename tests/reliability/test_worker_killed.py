@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from classifiers.services.training import training_run_create
 from tests.classifiers.conftest import add_photo, make_classifier, photos
 from tests.fakes import images
 from tests.fakes.search import FakeCommons, Listing
-from tests.worker import celery_worker, database_url_of_test_db, process_env
+from tests.worker import celery_worker, database_url_of_test_db, process_env, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -39,16 +38,6 @@ FAST_RECOVERY = {
 def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return process_env(DATABASE_URL=database_url_of_test_db(), NANOWEB_DATA_DIR=str(data_dir), **FAST_RECOVERY,
                        **extra)
-
-
-def wait_until(condition, *, timeout: float, every: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def descendants(pid: int) -> list[int]:

@@ -10,7 +10,6 @@ recovers by itself, and a message the broker lost (restarted without its data) i
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
 from django.test import Client
@@ -20,7 +19,7 @@ from classifiers.selectors.workers import OK, STUCK, workers_availability
 from classifiers.services.training import training_run_create
 from tests.classifiers.conftest import make_classifier, photos
 from tests.services import require_redis
-from tests.worker import celery_worker, children_of, database_url_of_test_db, kill_9, manage, process_env
+from tests.worker import celery_worker, children_of, database_url_of_test_db, kill_9, manage, process_env, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -40,16 +39,6 @@ def fast(settings):
     settings.RECOVERY_SECONDS, settings.WORKER_STUCK_SECONDS, settings.QUEUED_RESEND_SECONDS = 1, 3, 3
     settings.HEARTBEAT_SECONDS, settings.TRAINING_STALE_SECONDS = 1, 4
     return settings
-
-
-def wait_until(condition, *, timeout: float, what: str, every: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def takes_tasks(pid: int) -> bool:
