@@ -12,6 +12,15 @@ from classifiers.models import Classifier, ModelVersion, TrainingRun
 
 OFFERED, TRAINING, READY = "offered", "training", "ready"
 
+# What the results page and the API say in each state: plain words first, engine names only in details.
+WORDS = {
+    OFFERED: ("NanoWeb has a better way to read photos since this version was made. Retrain to try it — your "
+              "current version keeps answering until you choose."),
+    TRAINING: "Retraining with the new engine. Your current version keeps answering meanwhile.",
+    READY: ("The new version is ready. Both were tested the same way, on the same photos: compare them and "
+            "choose. Your current version keeps answering until you do."),
+}
+
 
 @dataclass(frozen=True)
 class Engine:
@@ -46,6 +55,10 @@ class EngineUpdate:
     new: Engine
     run: TrainingRun | None  # the latest retraining with the new engine measured against `version`
     candidate: ModelVersion | None  # the version that run made, waiting to be chosen (READY only)
+
+    @property
+    def words(self) -> str:
+        return WORDS[self.status]
 
     @property
     def comparison(self) -> dict:
