@@ -9,12 +9,9 @@ the classifier keeps its own engine for ordinary trainings until the new version
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from classifiers.models import Classifier, ModelVersion, TrainingRun
 from classifiers.selectors.engine_update import READY, TRAINING, engine_update_for
-from classifiers.services.engine_comparison import classifier_engine_follow
-from classifiers.services.training import training_run_create
+from classifiers.services.training import training_run_create, version_activate
 from nanoweb.errors import Conflict
 
 
@@ -33,20 +30,11 @@ def engine_update_start(*, classifier: Classifier) -> TrainingRun:
 
 def engine_update_adopt(*, classifier: Classifier) -> ModelVersion:
     """"Use the new version": the retrained version answers from now on, and the classifier's next trainings
-    read photos with its engine."""
-    with transaction.atomic():
-        locked = Classifier.objects.select_for_update(of=("self",)).select_related("active_version").get(
-            id=classifier.id)
-        update = engine_update_for(locked)
-        if update is None or update.status != READY:
-            raise Conflict(
-                "The new version is still training; choose it once it is ready."
-                if update is not None and update.status == TRAINING
-                else "There is no new version to choose: retrain with the new engine first.")
-        version = update.candidate
-        locked.active_version = version
-        locked.save(update_fields=["active_version", "updated_at"])
-        classifier_engine_follow(classifier=locked, version=version)
-    classifier.active_version, classifier.backbone, classifier.precision = (
-        version, locked.backbone, locked.precision)
-    return version
+    read photos with its engine (version_activate)."""
+    update = engine_update_for(classifier)
+    if update is None or update.status != READY:
+        raise Conflict(
+            "The new version is still training; choose it once it is ready."
+            if update is not None and update.status == TRAINING
+            else "There is no new version to choose: retrain with the new engine first.")
+    return version_activate(classifier=classifier, number=update.candidate.number)

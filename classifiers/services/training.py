@@ -385,7 +385,8 @@ def _misclassified(photos: list[Photo], result) -> dict[uuid.UUID, tuple[float, 
 
 
 def version_activate(*, classifier: Classifier, number: int) -> ModelVersion:
-    """Make an earlier (or later) version the one that answers predictions."""
+    """Make an earlier (or later) version the one that answers predictions; the classifier's next trainings
+    read photos with that version's engine (so choosing a version retrained with the new engine keeps it)."""
     with transaction.atomic():
         locked = Classifier.objects.select_for_update().get(id=classifier.id)
         try:
@@ -394,7 +395,9 @@ def version_activate(*, classifier: Classifier, number: int) -> ModelVersion:
             raise NotFound(f"This classifier has no version {number}.") from None
         locked.active_version = version
         locked.save(update_fields=["active_version", "updated_at"])
+        classifier_engine_follow(classifier=locked, version=version)
     classifier.active_version = version
+    classifier.backbone, classifier.precision = version.backbone, version.precision
     return version
 
 
