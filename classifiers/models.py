@@ -209,6 +209,16 @@ class TrainingRun(Job):
     stage = models.CharField(max_length=200, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     version = models.ForeignKey("ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The engine this run reads photos with; blank: the classifier's own (every ordinary run). A retraining
+    # with the new engine (services/engine_update.py) names today's default here, so the classifier keeps its
+    # engine until its person chooses the new version.
+    backbone = models.CharField(max_length=40, blank=True)
+    precision = models.CharField(max_length=8, blank=True)
+    # Set on a retraining with the new engine: the version it is measured against (on the same folds) and
+    # that keeps answering until its person chooses the new one.
+    compared_with = models.ForeignKey(
+        "ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta(Job.Meta):
         constraints = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from classifiers.views import classifier, files, keys, pages, photos, review, training, tryit
+from classifiers.views import classifier, engine_update, files, keys, pages, photos, review, training, tryit
 
 C = "classifiers/<uuid:classifier_id>/"
 LABEL = C + "classes/<uuid:label_id>/"
@@ -30,6 +30,8 @@ urlpatterns = [
     path(C + "runs/<uuid:run_id>/status/", training.run_status, name="run_status"),
     path(C + "runs/<uuid:run_id>/cancel/", training.run_cancel, name="run_cancel"),
     path(C + "versions/<int:number>/activate/", training.version_make_active, name="version_activate"),
+    path(C + "engine-update/", engine_update.engine_update_retrain, name="engine_update_start"),
+    path(C + "engine-update/adopt/", engine_update.engine_update_choose, name="engine_update_adopt"),
     path(C + "try/", tryit.try_it, name="classifier_try"),
     path(C + "api/", keys.api_page, name="classifier_api"),
     path(C + "api/keys/", keys.api_key_new, name="api_key_new"),

@@ -272,6 +272,10 @@ DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
 DEFAULT_PRECISION = envstr("NANOWEB_PRECISION", "float")
 if DEFAULT_PRECISION not in ("float", "int8"):
     raise ImproperlyConfigured(f"NANOWEB_PRECISION must be float or int8, not {DEFAULT_PRECISION!r}")
+# A retraining with the new engine (offered when a classifier's active version uses another backbone or
+# precision than the two above) becomes active by itself when it is at least as accurate as the version it
+# is compared with, on the same folds; off: it waits until its person chooses it.
+ENGINE_UPDATE_AUTO_ACTIVATE = envbool("NANOWEB_ENGINE_UPDATE_AUTO_ACTIVATE", False)
 ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)
 # Predictions running at the same time in one web process share backbone calls (classifiers/ml/batching.py);
 # 0 answers each request on its own, as before (the load benchmark's "old path", and an escape hatch).

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, credits, images, keys, predict, review, search, training
+from classifiers.api.views import catalog, credits, engine_update, images, keys, predict, review, search, training
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
 DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
@@ -45,6 +45,9 @@ urlpatterns = [
     path(
         CLASSIFIER + "versions/<int:number>/activate/", training.VersionActivate.as_view(), name="api-version-activate"
     ),
+    path(CLASSIFIER + "engine-update/", engine_update.EngineUpdate.as_view(), name="api-engine-update"),
+    path(CLASSIFIER + "engine-update/adopt/", engine_update.EngineUpdateAdopt.as_view(),
+         name="api-engine-update-adopt"),
     path(CLASSIFIER + "export/", training.Export.as_view(), name="api-export"),
     path(CLASSIFIER + "predict/", predict.Predict.as_view(), name="api-predict"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.

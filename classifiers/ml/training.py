@@ -66,6 +66,8 @@ class TrainResult:
     metrics: dict
     # row index → {"outlier" | "misclassified": reason in words}
     flags: dict[int, dict[str, str]] = field(default_factory=dict)
+    # The cross-validation fold of each row, so another engine can be measured on the same splits.
+    folds: np.ndarray | None = None
 
 
 # The one rule for how few photos a class may have: each photo is tested on a model trained without it, so
@@ -88,11 +90,14 @@ def check_enough(y: np.ndarray, labels: Sequence[str]) -> None:
 
 
 def cross_validate(
-    x: np.ndarray, y: np.ndarray, n_classes: int, configs: Sequence[HeadConfig], *, seed: int
+    x: np.ndarray, y: np.ndarray, n_classes: int, configs: Sequence[HeadConfig], *, seed: int,
+    folds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(held-out probabilities [configs, n, k], folds [n]) from stratified folds."""
-    n_folds = int(min(MAX_FOLDS, np.bincount(y).min()))
-    folds = evaluation.stratified_folds(y, n_folds, seed)
+    """(held-out probabilities [configs, n, k], folds [n]) from stratified folds, or from the `folds` given
+    (another engine's features measured on the very same splits)."""
+    if folds is None:
+        folds = evaluation.stratified_folds(y, int(min(MAX_FOLDS, np.bincount(y).min())), seed)
+    n_folds = int(folds.max()) + 1
     tasks = [(config, folds != fold) for config in configs for fold in range(n_folds)]
     heads = fit_heads(x, y, n_classes, tasks, seed=seed, project=False)
     held_out = np.zeros((len(configs), len(y), n_classes), dtype=np.float32)
@@ -221,10 +226,12 @@ def training_set(features: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> 
     return TrainingSet(x=x, z=x @ basis, basis=basis, y=y, labels=labels)
 
 
-def choose_head(data: TrainingSet, *, candidates: Sequence[HeadConfig] = CANDIDATES, seed: int = 0) -> HeadChoice:
-    """Cross-validate every candidate on the same stratified folds and keep the best (see `choose`)."""
+def choose_head(data: TrainingSet, *, candidates: Sequence[HeadConfig] = CANDIDATES, seed: int = 0,
+                folds: np.ndarray | None = None) -> HeadChoice:
+    """Cross-validate every candidate on the same stratified folds (those given, or the seed's) and keep the
+    best (see `choose`)."""
     candidates = tuple(candidates)
-    held_out, folds = cross_validate(data.z, data.y, len(data.labels), candidates, seed=seed)
+    held_out, folds = cross_validate(data.z, data.y, len(data.labels), candidates, seed=seed, folds=folds)
     best, table = choose(held_out, data.y, candidates)
     return HeadChoice(config=candidates[best], candidates=candidates, table=table, held_out=held_out, folds=folds)
 
@@ -233,8 +240,7 @@ def measure_head(data: TrainingSet, choice: HeadChoice, *, seed: int = 0) -> Mea
     """Accuracy, per-class figures, confusion and learning curve from the held-out folds, with each fold
     answered by the candidate the other folds chose; and the flags for photos that look wrong."""
     y, labels, candidates, folds = data.y, data.labels, choice.candidates, choice.folds
-    picks = picks_by_other_folds(choice.held_out, y, folds, candidates)
-    probabilities = held_out_without_selection_bias(choice.held_out, folds, picks)
+    picks, probabilities = _answers_of_other_folds_picks(data, choice)
     predicted = probabilities.argmax(axis=1)
     accuracy = float(np.mean(predicted == y))
     per_label = evaluation.per_label(y, predicted, labels)
@@ -265,6 +271,22 @@ def measure_head(data: TrainingSet, choice: HeadChoice, *, seed: int = 0) -> Mea
     return Measurement(metrics=metrics, flags=flags)
 
 
+def _answers_of_other_folds_picks(data: TrainingSet, choice: HeadChoice) -> tuple[list[int], np.ndarray]:
+    """(each fold's pick by the other folds, the held-out probabilities [n, k] those picks gave)."""
+    picks = picks_by_other_folds(choice.held_out, data.y, choice.folds, choice.candidates)
+    return picks, held_out_without_selection_bias(choice.held_out, choice.folds, picks)
+
+
+def accuracy_on_folds(features: np.ndarray, y: np.ndarray, labels: Sequence[str], *, folds: np.ndarray,
+                      seed: int = 0, candidates: Sequence[HeadConfig] = CANDIDATES) -> float:
+    """The held-out accuracy `train` would report for these features, measured on the `folds` given: how
+    another engine's features are compared with a version's on the very same splits of the same photos."""
+    data = training_set(features, y, labels)
+    choice = choose_head(data, candidates=candidates, seed=seed, folds=np.asarray(folds, dtype=np.int64))
+    _, probabilities = _answers_of_other_folds_picks(data, choice)
+    return round(float(np.mean(probabilities.argmax(axis=1) == data.y)), 4)
+
+
 def fit_final_head(data: TrainingSet, config: HeadConfig, *, seed: int = 0) -> TrainedModel:
     """The chosen head trained on every photo, with the "none of these" score calibrated on them."""
     everything = np.ones(len(data.y), dtype=bool)
@@ -292,7 +314,7 @@ def train(
     report("training the final head", 0.8)
     model = fit_final_head(data, choice.config, seed=seed)
     metrics = measured.metrics | {"unknown": model.unknown.as_dict() | {"in_class_rate_target": IN_CLASS_RATE}}
-    return TrainResult(model=model, metrics=metrics, flags=measured.flags)
+    return TrainResult(model=model, metrics=metrics, flags=measured.flags, folds=choice.folds)
 
 
 def misclassified_photos(
@@ -348,6 +370,7 @@ __all__ = [
     "training_set",
     "choose_head",
     "measure_head",
+    "accuracy_on_folds",
     "fit_final_head",
     "represent",
     "TrainedModel",

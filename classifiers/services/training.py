@@ -29,6 +29,11 @@ from classifiers.ml.training import NotEnoughData, check_enough, train
 from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
 from classifiers.open_licences import is_open_licence
 from classifiers.services.cleanup import classifier_files_delete
+from classifiers.services.engine_comparison import (
+    classifier_engine_follow,
+    engine_comparison_measure,
+    engine_update_activates,
+)
 from classifiers.services.flags import flags_refresh_quietly
 from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, job_send
 from nanoweb.errors import Conflict, InvalidInput, NotFound
@@ -113,8 +118,11 @@ def _check_trainable(labels: list[Label], photos: list[Photo], excluded: dict) -
 # --- queueing -------------------------------------------------------------------------------------------
 
 
-def training_run_create(*, classifier: Classifier) -> TrainingRun:
-    """Queue a training run after checking there is enough to train on; the task is sent on commit."""
+def training_run_create(*, classifier: Classifier, backbone: str = "", precision: str = "",
+                        compared_with: ModelVersion | None = None) -> TrainingRun:
+    """Queue a training run after checking there is enough to train on; the task is sent on commit. It reads
+    photos with the classifier's engine unless `backbone` and `precision` name another; `compared_with`
+    makes it a retraining with the new engine (services/engine_update.py), measured against that version."""
     labels = _labels(classifier)
     photos, excluded = _training_photos(classifier)
     _check_trainable(labels, photos, excluded)
@@ -122,7 +130,8 @@ def training_run_create(*, classifier: Classifier) -> TrainingRun:
         raise Conflict("This classifier is already training; wait for that run to finish.")
     try:
         with transaction.atomic():
-            run = TrainingRun.objects.create(classifier=classifier, stage="queued")
+            run = TrainingRun.objects.create(classifier=classifier, stage="queued", backbone=backbone,
+                                             precision=precision, compared_with=compared_with)
     except IntegrityError:  # the partial unique constraint: another request queued one just now
         raise Conflict("This classifier is already training; wait for that run to finish.") from None
     job_enqueue_on_commit(
@@ -157,7 +166,7 @@ def _claim(run_id: uuid.UUID | str) -> TrainingRun | None:
     again = Case(When(attempts__gt=0, then=Value("starting again")), default=Value("starting"))
     run = job_claim(TrainingRun, job_id=run_id, stale_after=STALE_AFTER, fresh={"stage": again},
                     reclaimed={"stage": "resuming after the worker stopped"})
-    return TrainingRun.objects.select_related("classifier").get(id=run.id) if run else None
+    return TrainingRun.objects.select_related("classifier", "compared_with").get(id=run.id) if run else None
 
 
 class _NoLongerOurs(Exception):
@@ -244,11 +253,12 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     photos, excluded = _training_photos(classifier)
     _check_trainable(labels, photos, excluded)
 
+    backbone, precision = run_engine(run)
     report(f"embedding 0/{len(photos)}", 0.02, force=True)
     cached = features_for(
         photos,
-        backbone=classifier.backbone,
-        precision=classifier.precision,
+        backbone=backbone,
+        precision=precision,
         on_progress=lambda done, total: report(f"embedding {done}/{total}", 0.02 + 0.68 * done / max(total, 1)),
     )
     if cached.unreadable:
@@ -282,8 +292,13 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     ]
     metrics["excluded"] = excluded
     metrics["embedded"] = {"new": cached.embedded, "from_cache": len(photos) - cached.embedded}
-    metrics["backbone"] = classifier.backbone
+    metrics["backbone"] = backbone
     metrics["precision"] = cached.precision
+    if run.compared_with_id:
+        report("comparing with the version that answers now, on the same photos", 0.95, force=True)
+        metrics["engine_update"] = engine_comparison_measure(
+            previous=run.compared_with, photos=photos, y=y, labels=[label.name for label in labels],
+            folds=result.folds, accuracy=metrics["accuracy"])
 
     report("saving the model", 0.96, force=True)
     folder_name = f"{classifier.id}/{run.id}"
@@ -294,7 +309,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         artifacts.save(
             result.model,
             folder,
-            backbone=classifier.backbone,
+            backbone=backbone,
             metrics=metrics,
             extra={"label_ids": [str(label.id) for label in labels], "precision": cached.precision},
         )
@@ -323,13 +338,17 @@ def _save_version(run: TrainingRun, classifier: Classifier, labels: list[Label],
             classifier=locked,
             number=number,
             artifact=folder_name,
-            backbone=classifier.backbone,
+            backbone=metrics["backbone"],
             precision=metrics["precision"],  # what the features really ran on
             labels=[{"id": str(label.id), "name": label.name} for label in labels],
             metrics=metrics,
         )
-        locked.active_version = version
-        locked.save(update_fields=["active_version", "updated_at"])
+        # A retraining with the new engine waits for its person's choice (services/engine_update.py).
+        if "engine_update" not in metrics or engine_update_activates(comparison=metrics["engine_update"]):
+            locked.active_version = version
+            locked.save(update_fields=["active_version", "updated_at"])
+            if "engine_update" in metrics:
+                classifier_engine_follow(classifier=locked, version=version)
         succeeded = _ours(run).update(
             status=Status.SUCCEEDED,
             progress=1.0,
@@ -343,6 +362,13 @@ def _save_version(run: TrainingRun, classifier: Classifier, labels: list[Label],
         if not succeeded:
             raise _NoLongerOurs
     return version
+
+
+def run_engine(run: TrainingRun) -> tuple[str, str]:
+    """(backbone, precision) a run reads photos with: its own when it names one, else its classifier's."""
+    if run.backbone:
+        return run.backbone, run.precision or run.classifier.precision
+    return run.classifier.backbone, run.classifier.precision
 
 
 def _misclassified(photos: list[Photo], result) -> dict[uuid.UUID, tuple[float, str]]:
@@ -359,7 +385,8 @@ def _misclassified(photos: list[Photo], result) -> dict[uuid.UUID, tuple[float, 
 
 
 def version_activate(*, classifier: Classifier, number: int) -> ModelVersion:
-    """Make an earlier (or later) version the one that answers predictions."""
+    """Make an earlier (or later) version the one that answers predictions; the classifier's next trainings
+    read photos with that version's engine (so choosing a version retrained with the new engine keeps it)."""
     with transaction.atomic():
         locked = Classifier.objects.select_for_update().get(id=classifier.id)
         try:
@@ -368,7 +395,9 @@ def version_activate(*, classifier: Classifier, number: int) -> ModelVersion:
             raise NotFound(f"This classifier has no version {number}.") from None
         locked.active_version = version
         locked.save(update_fields=["active_version", "updated_at"])
+        classifier_engine_follow(classifier=locked, version=version)
     classifier.active_version = version
+    classifier.backbone, classifier.precision = version.backbone, version.precision
     return version
 
 

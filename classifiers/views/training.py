@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from classifiers.charts import confusion_rows, learning_curve_plot
 from classifiers.models import ModelVersion, TrainingRun
 from classifiers.selectors.catalog import classifier_state, labels_trainable, labels_with_counts
+from classifiers.selectors.engine_update import engine_update_for
 from classifiers.selectors.owned import owned_classifier, owned_run, owned_version
 from classifiers.selectors.photos import UNDO_SECONDS, photo_removal_undoable
 from classifiers.selectors.training import (
@@ -94,6 +95,7 @@ def results(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         "trainable": labels_trainable(labels),
         "removal": photo_removal_undoable(classifier, request.GET.get("undo", "")),
         "undo_minutes": UNDO_SECONDS // 60,
+        "engine_update": engine_update_for(classifier),
     }
     return render(request, "classifiers/results.html", context)
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from classifiers.models import Classifier, Label
+from classifiers.selectors.engine_update import engine_is_outdated
 
 
 class LabelSerializer(serializers.ModelSerializer):
@@ -50,10 +51,14 @@ class ClassifierSerializer(serializers.ModelSerializer):
         help_text="untrained: no version yet; training: a run is queued or running; trained: a version answers."
     )
     active_version = serializers.SerializerMethodField(help_text="Number of the version that answers predictions.")
+    engine_update_available = serializers.SerializerMethodField(
+        help_text="The active version reads photos with an older engine than today's: see .../engine-update/."
+    )
 
     class Meta:
         model = Classifier
-        fields = ["id", "name", "labels", "status", "active_version", "open_licenses_only", "created_at", "updated_at"]
+        fields = ["id", "name", "labels", "status", "active_version", "engine_update_available",
+                  "open_licenses_only", "created_at", "updated_at"]
 
     @extend_schema_field(serializers.ChoiceField(choices=["untrained", "training", "trained"]))
     def get_status(self, classifier: Classifier) -> str:
@@ -64,3 +69,6 @@ class ClassifierSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_active_version(self, classifier: Classifier) -> int | None:
         return classifier.active_version.number if classifier.active_version else None
+
+    def get_engine_update_available(self, classifier: Classifier) -> bool:
+        return engine_is_outdated(classifier)
