@@ -13,8 +13,9 @@ from classifiers.forms import TryUrlForm
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.catalog import classifier_state
 from classifiers.selectors.owned import owned_classifier
+from classifiers.selectors.training import classifier_versions
 from classifiers.services.prediction import predict_images
-from classifiers.views.common import wants_json
+from classifiers.views.common import version_number_from, wants_json
 from nanoweb.errors import InvalidInput, ServiceError
 
 
@@ -23,10 +24,15 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     classifier = owned_classifier(request.user, classifier_id)
     form = TryUrlForm(auto_id="id_try_%s")
     answer, error, status = None, "", 200
+    # Any version can be tried, not only the active one (the picker on the page): ?version=N, or the form's.
+    version_number = None
+    if request.method == "GET" and request.GET.get("version", "").isdigit():
+        version_number = int(request.GET["version"])
     if request.method == "POST":
         try:
+            version_number = version_number_from(request.POST.get("version"))
             image = _image_from(request)
-            answer = _answer(predict_images(classifier=classifier, images=[image])[0])
+            answer = _answer(predict_images(classifier=classifier, images=[image], version_number=version_number)[0])
         except ServiceError as exc:
             error, status = exc.message, exc.http_status
         if wants_json(request):
@@ -39,7 +45,9 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
                 error = ""
     context = {"classifier": classifier, "tab": "try", "form": form, "answer": answer, "error": error,
                "state": classifier_state(classifier),
-               "trained": classifier.active_version_id is not None}
+               "trained": classifier.active_version_id is not None,
+               "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+               **_versions_context(classifier, version_number)}
     return render(request, "classifiers/try.html", context, status=status)
 
 
@@ -60,3 +68,12 @@ def _answer(prediction: dict) -> dict:
                    for name, p in (prediction.get("probabilities") or {}).items()),
                   key=lambda bar: -bar["percent"])
     return {**prediction, "percent": round(float(prediction.get("confidence") or 0) * 100, 1), "bars": bars}
+
+
+def _versions_context(classifier, version_number: int | None) -> dict:
+    """The versions the picker offers, newest first, and the one answering (the active one unless chosen)."""
+    versions = list(classifier_versions(classifier).only("id", "number", "created_at"))
+    active = next((v.number for v in versions if v.id == classifier.active_version_id), None)
+    known = {v.number for v in versions}
+    return {"versions": versions, "active_number": active,
+            "chosen_version": version_number if version_number in known else active}

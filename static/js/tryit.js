@@ -49,6 +49,9 @@
     });
   }
 
+  // The camera's live answers (try_camera.js) are drawn here too, without a preview: the video is one.
+  window.NanoWeb.showAnswer = function (data) { showPreview(""); render(data); };
+
   function send(form, body) {
     panel.hidden = false;
     panel.setAttribute("aria-busy", "true");
