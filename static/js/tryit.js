@@ -78,6 +78,8 @@
     var body = new FormData();
     body.append("csrfmiddlewaretoken", form.querySelector('[name="csrfmiddlewaretoken"]').value);
     body.append("image", file, file.name);
+    var version = form.querySelector('[name="version"]');  // the version picked on the page, if any
+    if (version) body.append("version", version.value);
     // Forget the choice once read: choosing the same file again is then a change, and it runs again.
     var input = form.querySelector('input[type="file"]');
     if (input) input.value = "";
