@@ -141,7 +141,8 @@ def test_a_refused_camera_is_said_in_words_on_both_pages(browser_with, live_serv
     page = page_of(browser, live_server.url, owner, permissions=[])
     page.goto(f"/classifiers/{classifier.id}/try/")
     page.get_by_role("button", name="Use the camera").click()
-    expect(page.get_by_role("alert")).to_have_text(re.compile(r"^The camera is blocked for this site\. Allow the camera"))
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(r"^The camera is blocked for this site\. Allow the camera"))
     expect(page.locator("[data-camera-view]")).to_be_hidden()
 
     page.goto(f"/classifiers/{classifier.id}/")
