@@ -4,11 +4,13 @@ drop zone, as a stream of steps so the page can show how far it has got.
 Like an upload, a batch is heavy work for a web process: its pictures' pixels must fit
 settings.UPLOAD_MAX_PIXELS, zips are read with the upload's caps (scraper/archive.py), and the decoding waits
 its turn (scraper/workload.py), so a big zip queues behind others instead of taking every thread. Each file
-stands alone: one that cannot be read is named with the reason, and the others are answered.
+stands alone: one that cannot be read is named with the reason, and the others are answered. The answers
+are kept in the prediction log like every other answer of the page (source "page").
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,8 +18,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from classifiers.ml.predictor import PictureError
-from classifiers.models import Classifier
+from classifiers.models import Classifier, Prediction
 from classifiers.services.prediction import answering_version, loaded_model, predict_each
+from classifiers.services.predictions_log import prediction_record
 from scraper.archive import is_zip, zip_entries, zip_file_count
 from scraper.images import decode_cost
 from scraper.safehttp import human_size
@@ -78,13 +81,19 @@ def _steps(classifier: Classifier, files: list[tuple[str, UploadedFile]], versio
 
 def _answered(classifier: Classifier, version: int, total: int, pictures: list[tuple[str, bytes]],
               unread: list[dict]) -> BatchStep:
+    started = time.perf_counter()
     _, results = predict_each(classifier=classifier, images=[data for _, data in pictures], version_number=version)
-    answers = []
-    for (name, _), result in zip(pictures, results, strict=True):
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    answers, kept = [], []
+    for picture, result in zip(pictures, results, strict=True):
         if isinstance(result, PictureError):
-            unread.append({"name": name, "reason": result.message})
+            unread.append({"name": picture[0], "reason": result.message})
         else:
-            answers.append({"name": name, **result})
+            answers.append({"name": picture[0], **result})
+            kept.append(picture)
+    # Each photo's share of the chunk's time: one call answered them all, and the log's latencies are per answer.
+    prediction_record(classifier=classifier, source=Prediction.Source.PAGE, answers=answers, pictures=kept,
+                      latency_ms=elapsed_ms / max(1, len(pictures)))
     return BatchStep(total=total, version=version, answers=answers, unread=unread)
 
 

@@ -13,6 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 
+from classifiers.models import Prediction
+from classifiers.services.predictions_log import prediction_log_flush
 from classifiers.services.training import training_run_create, training_run_execute
 from tests.classifiers.views.conftest import photo_bytes, photo_upload
 from tests.classifiers.views.test_tryit import trained
@@ -110,3 +112,18 @@ def test_a_batch_while_the_site_is_busy_says_so_in_words(ada, hats_and_shoes, se
     steps = lines(ada[1].post(url, {"files": [photo_upload("hat-0033.jpg")]}))
     assert steps[0] == {"total": 1, "version": 1}
     assert "busy with other uploads" in steps[-1]["error"]["message"]
+
+
+@pytest.mark.django_db(transaction=True)  # the log's own thread writes once the request has committed
+def test_a_batchs_answers_are_kept_in_the_log_as_from_the_page_with_the_version_that_gave_them(
+        ada, hats_and_shoes, monkeypatch):
+    monkeypatch.setattr("classifiers.services.jobs.job_send", lambda **task: None)  # training runs here
+    classifier = trained(hats_and_shoes)
+    url = reverse("classifier_try_batch", args=[classifier.id])
+    shop = a_zip({"hat-0033.jpg": photo_bytes("hat-0033.jpg"), "notes.txt": b"eggs"})
+    lines(ada[1].post(url, {"files": [shop, photo_upload("shoes-0032.jpg")], "version": "1"}))
+
+    assert prediction_log_flush(timeout=30)
+    rows = list(Prediction.objects.select_related("version").order_by("name"))
+    assert [(row.name, row.source, row.label_name, row.version.number) for row in rows] == [
+        ("shoes-0032.jpg", "page", "shoes", 1), ("shop.zip/hat-0033.jpg", "page", "hat", 1)]
