@@ -127,3 +127,15 @@ def test_a_batchs_answers_are_kept_in_the_log_as_from_the_page_with_the_version_
     rows = list(Prediction.objects.select_related("version").order_by("name"))
     assert [(row.name, row.source, row.label_name, row.version.number) for row in rows] == [
         ("shoes-0032.jpg", "page", "shoes", 1), ("shop.zip/hat-0033.jpg", "page", "hat", 1)]
+
+
+def test_a_zip_with_more_files_than_one_zip_may_hold_says_how_many_were_skipped(ada, hats_and_shoes, settings):
+    classifier = trained(hats_and_shoes)
+    settings.ZIP_MAX_FILES = 2
+    url = reverse("classifier_try_batch", args=[classifier.id])
+    shop = a_zip({name: photo_bytes(name) for name in ("hat-0033.jpg", "shoes-0032.jpg", "hat-0021.jpg")})
+    start, answers, unread = answered(lines(ada[1].post(url, {"files": [shop]})))
+    assert start["total"] == 3  # the two read, and the line that says the third was skipped
+    assert len(answers) == 2
+    assert unread == [{"name": "shop.zip", "reason": "This zip holds 3 files; NanoWeb reads at most 2 from one zip "
+                                                     "and skipped the other 1. Split it into smaller zips."}]
