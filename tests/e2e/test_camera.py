@@ -69,6 +69,7 @@ def test_photos_taken_with_the_camera_by_holding_the_button_are_added_and_counte
 
     section.get_by_role("button", name="Take photos with the camera").click()
     expect(section.locator("video")).to_be_visible()
+    expect(section.get_by_role("button", name="Take photos with the camera")).to_be_hidden()
     shutter = section.get_by_role("button", name="Hold to take photos of “hat”")
     shutter.hover()
     page.mouse.down()
@@ -117,6 +118,7 @@ def test_try_it_answers_live_from_the_camera_with_one_question_at_a_time(
     page.goto(f"/classifiers/{classifier.id}/try/")
     page.get_by_role("button", name="Use the camera").click()
     expect(page.locator("[data-verdict]")).to_have_text("hat", timeout=30_000)
+    expect(page.get_by_role("button", name="Use the camera")).to_be_hidden()
     expect(page.locator("[data-camera-live]")).to_have_text(re.compile(r"^Live: ([3-9]|\d\d+) answers so far"),
                                                            timeout=30_000)
     assert most_in_flight[0] == 1

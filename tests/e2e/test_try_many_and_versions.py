@@ -60,6 +60,7 @@ def test_a_zip_of_photos_is_answered_with_a_progress_bar_and_downloaded_as_csv(o
     page.goto(f"/classifiers/{trained.id}/try/")
     card = page.get_by_role("region", name="Try many photos at once")
     expect(card).to_be_visible()
+    expect(card.get_by_role("link", name="Download the answers (CSV)")).to_be_hidden()  # nothing answered yet
     watch_progress(page)
 
     # With a loose photo whose name a spreadsheet would run as a formula.
