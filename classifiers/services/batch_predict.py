@@ -83,7 +83,7 @@ def _steps(classifier: Classifier, files: list[tuple[str, UploadedFile]], versio
 def _answered(classifier: Classifier, version: int, total: int, pictures: list[tuple[str, bytes]],
               unread: list[dict]) -> BatchStep:
     started = time.perf_counter()
-    _, results = predict_each(classifier=classifier, images=[data for _, data in pictures], version_number=version)
+    results = predict_each(classifier=classifier, images=[data for _, data in pictures], version_number=version)
     elapsed_ms = (time.perf_counter() - started) * 1000
     answers, kept = [], []
     for picture, result in zip(pictures, results, strict=True):

@@ -100,15 +100,15 @@ def _refusal(failure: PictureError, count: int) -> ServiceError:
     return refusal(where + failure.message, details={"index": failure.index})
 
 
-def predict_each(*, classifier: Classifier, images: list[bytes], version_number: int | None = None
-                 ) -> tuple[ModelVersion, list[dict | PictureError]]:
-    """The version that answered, and per image, in order: an answer (label, confidence, every label's
-    probability, whether the picture looks like none of the classes, the version's number) or the
-    PictureError that kept that one image from an answer."""
+def predict_each(*, classifier: Classifier, images: list[bytes],
+                 version_number: int | None = None) -> list[dict | PictureError]:
+    """Per image, in order: an answer (label, confidence, every label's probability, whether the picture
+    looks like none of the classes, the number of the version that answered) or the PictureError that kept
+    that one image from an answer. The active version answers unless `version_number` names another."""
     version = answering_version(classifier, version_number)
     model = loaded_model(version)
     if not images:
-        return version, []
+        return []
     # The version's own backbone and precision: its head was fitted on their features, whatever today's default.
     if settings.PREDICT_BATCHING:
         # The requests this process is answering at the same moment share one backbone call (the API's
@@ -121,13 +121,13 @@ def predict_each(*, classifier: Classifier, images: list[bytes], version_number:
     else:
         extractor = extractor_for(version.backbone, version.precision)
     results = Predictor(extractor, model).predict(images)
-    return version, [result if isinstance(result, PictureError) else {**result, "version": version.number}
-                     for result in results]
+    return [result if isinstance(result, PictureError) else {**result, "version": version.number}
+            for result in results]
 
 
 def predict_images(*, classifier: Classifier, images: list[bytes], version_number: int | None = None) -> list[dict]:
     """One answer per image, in order, from the active version or the one numbered `version_number`."""
-    _, results = predict_each(classifier=classifier, images=images, version_number=version_number)
+    results = predict_each(classifier=classifier, images=images, version_number=version_number)
     # One unusable picture refuses the whole request, naming the first (the API names it to the client).
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:
