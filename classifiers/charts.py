@@ -73,6 +73,8 @@ class CurvePlot:
     top: int
     bottom: int
     font_size: int = FONT_SIZE
+    x_label: str = "training photos"
+    y_label: str = "accuracy"
 
     @property
     def middle(self) -> float:
