@@ -1,6 +1,6 @@
 from django.urls import path
 
-from classifiers.views import classifier, files, keys, pages, photos, review, training, tryit, tryit_batch
+from classifiers.views import answers, classifier, files, keys, pages, photos, review, training, tryit, tryit_batch
 
 C = "classifiers/<uuid:classifier_id>/"
 LABEL = C + "classes/<uuid:label_id>/"
@@ -32,6 +32,9 @@ urlpatterns = [
     path(C + "versions/<int:number>/activate/", training.version_make_active, name="version_activate"),
     path(C + "try/", tryit.try_it, name="classifier_try"),
     path(C + "try/batch/", tryit_batch.try_batch, name="classifier_try_batch"),
+    # The prediction log: how it has been answering, and each answer with its photo.
+    path(C + "answers/", answers.answers, name="classifier_answers"),
+    path(C + "answers/<uuid:prediction_id>/photo/", answers.prediction_photo, name="prediction_photo"),
     path(C + "api/", keys.api_page, name="classifier_api"),
     path(C + "api/keys/", keys.api_key_new, name="api_key_new"),
     path(C + "api/keys/<uuid:key_id>/revoke/", keys.api_key_remove, name="api_key_revoke"),
