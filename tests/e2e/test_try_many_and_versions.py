@@ -4,6 +4,7 @@ an older version tried on the page and downloaded from the API tab, while the on
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import re
@@ -132,3 +133,28 @@ def test_an_older_version_is_tried_on_the_page_and_downloaded_while_the_one_in_u
         labels = json.loads(archive.read("labels.json"))
     assert labels["version"] == 1
     assert "shoes" in json.dumps(labels) and "boots" not in json.dumps(labels)
+
+
+def test_photos_dropped_on_the_batch_zone_are_answered(owner_page, trained):
+    _, page = owner_page
+    page.goto(f"/classifiers/{trained.id}/try/")
+    zone = page.locator("form[data-try-batch].js")
+    expect(zone).to_be_attached()
+    photos = {name: base64.b64encode((PHOTOS / name).read_bytes()).decode()
+              for name in ("hat-0033.jpg", "shoes-0032.jpg")}
+    # What a browser hands a page when files are dragged onto it from the desktop.
+    dropped = page.evaluate_handle("""photos => {
+        const transfer = new DataTransfer();
+        for (const [name, data] of Object.entries(photos)) {
+            const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+            transfer.items.add(new File([bytes], name, {type: "image/jpeg"}));
+        }
+        return transfer;
+    }""", photos)
+    zone.dispatch_event("dragenter", {"dataTransfer": dropped})
+    expect(zone).to_have_class(re.compile(r"\bover\b"))  # the zone shows it will take them
+    zone.dispatch_event("drop", {"dataTransfer": dropped})
+    card = page.get_by_role("region", name="Try many photos at once")
+    expect(card.get_by_role("status")).to_have_text("Answered 2 photos.", timeout=60_000)
+    _, rows = downloaded_rows(page, "Download the answers (CSV)")
+    assert {row["name"]: row["label"] for row in rows} == {"hat-0033.jpg": "hat", "shoes-0032.jpg": "shoes"}
