@@ -1,6 +1,18 @@
 from django.urls import path
 
-from classifiers.views import classifier, engine_update, files, keys, pages, photos, review, training, tryit
+from classifiers.views import (
+    answers,
+    classifier,
+    engine_update,
+    files,
+    keys,
+    pages,
+    photos,
+    review,
+    training,
+    tryit,
+    tryit_batch,
+)
 
 C = "classifiers/<uuid:classifier_id>/"
 LABEL = C + "classes/<uuid:label_id>/"
@@ -33,6 +45,10 @@ urlpatterns = [
     path(C + "engine-update/", engine_update.engine_update_retrain, name="engine_update_start"),
     path(C + "engine-update/adopt/", engine_update.engine_update_choose, name="engine_update_adopt"),
     path(C + "try/", tryit.try_it, name="classifier_try"),
+    path(C + "try/batch/", tryit_batch.try_batch, name="classifier_try_batch"),
+    # The prediction log: how it has been answering, and each answer with its photo.
+    path(C + "answers/", answers.answers, name="classifier_answers"),
+    path(C + "answers/<uuid:prediction_id>/photo/", answers.prediction_photo, name="prediction_photo"),
     path(C + "api/", keys.api_page, name="classifier_api"),
     path(C + "api/keys/", keys.api_key_new, name="api_key_new"),
     path(C + "api/keys/<uuid:key_id>/revoke/", keys.api_key_remove, name="api_key_revoke"),

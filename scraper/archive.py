@@ -44,6 +44,17 @@ def _junk(filename: str) -> bool:
     return "__MACOSX" in path.parts or path.name.startswith("._") or path.name.lower() in _JUNK_NAMES
 
 
+def zip_file_count(fileobj: IO[bytes]) -> int:
+    """How many entries zip_entries will yield at most, from the zip's directory alone (nothing unpacked):
+    enough to show how far through a zip its reader is. 1 for a damaged zip (its one refusal)."""
+    try:
+        infos = zipfile.ZipFile(fileobj).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return 1
+    files = sum(1 for info in infos if not info.is_dir() and not _junk(info.filename))
+    return min(files, settings.ZIP_MAX_FILES) + (files > settings.ZIP_MAX_FILES)
+
+
 def zip_entries(fileobj: IO[bytes], zip_name: str) -> Iterator[ZipEntry]:
     try:
         archive = zipfile.ZipFile(fileobj)

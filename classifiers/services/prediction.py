@@ -1,4 +1,5 @@
-"""Answers from a classifier's active version, and the active version as a download.
+"""Answers from a classifier's active version (or any of its versions, by number), and a version as a
+download.
 
 The trained head is loaded once per process and kept by version id (a version never changes once
 written), so a prediction costs decoding + one backbone pass + a matrix product, all in the engine's
@@ -23,7 +24,7 @@ from classifiers.ml.onnx_cache import write_atomically
 from classifiers.ml.predictor import PictureError, Predictor
 from classifiers.ml.training import TrainedModel
 from classifiers.models import Classifier, ModelVersion
-from nanoweb.errors import Conflict, ServiceError, TooLarge, Unavailable, UnsupportedMedia
+from nanoweb.errors import Conflict, NotFound, ServiceError, TooLarge, Unavailable, UnsupportedMedia
 from scraper.images import decode_cost
 from scraper.workload import heavy_turn
 
@@ -41,6 +42,19 @@ def _active_version(classifier: Classifier) -> ModelVersion:
         version = None
     if version is None:
         raise Conflict("This classifier has no trained version yet: train it first, then ask for predictions.")
+    return version
+
+
+def answering_version(classifier: Classifier, number: int | None) -> ModelVersion:
+    """The version asked for by number, or the active one when none is named. Any version still answers and
+    downloads: a person compares an older one with today's before choosing which is active."""
+    if number is None:
+        return _active_version(classifier)
+    version = classifier.versions.filter(number=number).first()
+    if version is None:
+        numbers = list(classifier.versions.order_by("number").values_list("number", flat=True))
+        known = f"its versions are {', '.join(map(str, numbers))}" if numbers else "it has not been trained yet"
+        raise NotFound(f"This classifier has no version {number}; {known}.", details={"version": number})
     return version
 
 
@@ -98,10 +112,12 @@ def _turn_if_heavy(classifier: Classifier, images: list[bytes]) -> AbstractConte
     return heavy_turn(classifier.owner_id)
 
 
-def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]:
-    """One answer per image, in order: label, confidence, every label's probability, and whether the
-    picture looks like none of the classes."""
-    version = _active_version(classifier)
+def predict_each(*, classifier: Classifier, images: list[bytes],
+                 version_number: int | None = None) -> list[dict | PictureError]:
+    """Per image, in order: an answer (label, confidence, every label's probability, whether the picture
+    looks like none of the classes, the number of the version that answered) or the PictureError that kept
+    that one image from an answer. The active version answers unless `version_number` names another."""
+    version = answering_version(classifier, version_number)
     model = loaded_model(version)
     if not images:
         return []
@@ -118,17 +134,24 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
         extractor = extractor_for(version.backbone, version.precision)
     with _turn_if_heavy(classifier, images):
         results = Predictor(extractor, model).predict(images)
+    return [result if isinstance(result, PictureError) else {**result, "version": version.number}
+            for result in results]
+
+
+def predict_images(*, classifier: Classifier, images: list[bytes], version_number: int | None = None) -> list[dict]:
+    """One answer per image, in order, from the active version or the one numbered `version_number`."""
+    results = predict_each(classifier=classifier, images=images, version_number=version_number)
     # One unusable picture refuses the whole request, naming the first (the API names it to the client).
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:
         raise _refusal(failure, len(images))
-    return [{**answer, "version": version.number} for answer in results]
+    return results
 
 
-def model_export(*, classifier: Classifier) -> tuple[str, bytes]:
-    """The active version as a zip: model.onnx (backbone + head + softmax), labels.json, README.txt.
-    Built once per version and kept next to its artifact."""
-    version = _active_version(classifier)
+def model_export(*, classifier: Classifier, version_number: int | None = None) -> tuple[str, bytes]:
+    """The active version (or the one numbered `version_number`) as a zip: model.onnx (backbone + head +
+    softmax), labels.json, README.txt. Built once per version and kept next to its artifact."""
+    version = answering_version(classifier, version_number)
     folder = Path(settings.ARTIFACTS_DIR) / version.artifact
     cached = folder / "export.zip"
     filename = f"{slugify(classifier.name) or 'classifier'}-v{version.number}.zip"

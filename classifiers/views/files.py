@@ -15,6 +15,7 @@ from classifiers.attribution import attribution_csv, attribution_json
 from classifiers.photo_files import photo_file_response
 from classifiers.selectors.owned import owned_classifier, owned_photo
 from classifiers.services.prediction import model_export
+from classifiers.views.common import version_number_from
 from nanoweb.errors import ServiceError
 
 
@@ -28,9 +29,11 @@ def photo_image(request: HttpRequest, photo_id: UUID) -> FileResponse:
 @login_required
 @require_GET
 def model_download(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
+    """The active version's model, or any other's with ?version=N."""
     classifier = owned_classifier(request.user, classifier_id)
     try:
-        filename, data = model_export(classifier=classifier)
+        filename, data = model_export(classifier=classifier,
+                                      version_number=version_number_from(request.GET.get("version")))
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("classifier_api", classifier.id)

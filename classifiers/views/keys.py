@@ -25,6 +25,7 @@ from classifiers.forms import ApiKeyForm, add_service_error
 from classifiers.models import Classifier
 from classifiers.selectors.catalog import classifier_state
 from classifiers.selectors.owned import owned_classifier
+from classifiers.selectors.training import classifier_versions
 from nanoweb.errors import NotFound, ServiceError
 
 # Shown in the snippets in place of a key the page no longer knows.
@@ -47,6 +48,8 @@ def _render(request: HttpRequest, classifier: Classifier, *, form: ApiKeyForm | 
         "predict_url": request.build_absolute_uri(reverse("api-predict", args=[classifier.id])),
         "state": classifier_state(classifier),
         "trained": classifier.active_version_id is not None,
+        # Every version's model can be downloaded, not only the active one's.
+        "other_versions": classifier_versions(classifier).exclude(id=classifier.active_version_id),
     }
     return render(request, "classifiers/api.html", context, status=status)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from uuid import UUID
 
 from django.conf import settings
@@ -10,11 +11,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from classifiers.forms import TryUrlForm
+from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.catalog import classifier_state
 from classifiers.selectors.owned import owned_classifier
+from classifiers.selectors.predictions import retention_days
+from classifiers.selectors.training import classifier_versions
 from classifiers.services.prediction import predict_images
-from classifiers.views.common import wants_json
+from classifiers.services.predictions_log import prediction_record
+from classifiers.views.common import version_number_from, wants_json
 from nanoweb.errors import InvalidInput, ServiceError
 
 
@@ -23,10 +28,19 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     classifier = owned_classifier(request.user, classifier_id)
     form = TryUrlForm(auto_id="id_try_%s")
     answer, error, status = None, "", 200
+    # Any version can be tried, not only the active one (the picker on the page): ?version=N, or the form's.
+    version_number = None
+    if request.method == "GET" and request.GET.get("version", "").isdigit():
+        version_number = int(request.GET["version"])
     if request.method == "POST":
         try:
-            image = _image_from(request)
-            answer = _answer(predict_images(classifier=classifier, images=[image])[0])
+            version_number = version_number_from(request.POST.get("version"))
+            picture = _picture_from(request)
+            started = time.perf_counter()
+            predictions = predict_images(classifier=classifier, images=[picture[1]], version_number=version_number)
+            [log_id] = prediction_record(classifier=classifier, source=Prediction.Source.PAGE, answers=predictions,
+                                         pictures=[picture], latency_ms=(time.perf_counter() - started) * 1000)
+            answer = {**_answer(predictions[0]), "id": log_id and str(log_id)}
         except ServiceError as exc:
             error, status = exc.message, exc.http_status
         if wants_json(request):
@@ -38,12 +52,14 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
                 form.add_error("url", error)
                 error = ""
     context = {"classifier": classifier, "tab": "try", "form": form, "answer": answer, "error": error,
-               "state": classifier_state(classifier),
-               "trained": classifier.active_version_id is not None}
+               "state": classifier_state(classifier), "retention_days": retention_days(classifier),
+               "trained": classifier.active_version_id is not None,
+               "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+               **_versions_context(classifier, version_number)}
     return render(request, "classifiers/try.html", context, status=status)
 
 
-def _image_from(request: HttpRequest) -> bytes:
+def _picture_from(request: HttpRequest) -> tuple[str, bytes]:
     url = request.POST.get("url", "").strip()
     pictures = images_from_request(
         request, file_fields=("image",), urls=lambda: [url] if url else [], single=True,
@@ -51,7 +67,7 @@ def _image_from(request: HttpRequest) -> bytes:
     )
     if not pictures:
         raise InvalidInput("Choose a photo, drop one here, or paste an image link.")
-    return pictures[0][1]
+    return pictures[0]
 
 
 def _answer(prediction: dict) -> dict:
@@ -60,3 +76,12 @@ def _answer(prediction: dict) -> dict:
                    for name, p in (prediction.get("probabilities") or {}).items()),
                   key=lambda bar: -bar["percent"])
     return {**prediction, "percent": round(float(prediction.get("confidence") or 0) * 100, 1), "bars": bars}
+
+
+def _versions_context(classifier, version_number: int | None) -> dict:
+    """The versions the picker offers, newest first, and the one answering (the active one unless chosen)."""
+    versions = list(classifier_versions(classifier).only("id", "number", "created_at"))
+    active = next((v.number for v in versions if v.id == classifier.active_version_id), None)
+    known = {v.number for v in versions}
+    return {"versions": versions, "active_number": active,
+            "chosen_version": version_number if version_number in known else active}

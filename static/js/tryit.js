@@ -49,6 +49,9 @@
     });
   }
 
+  // The camera's live answers (try_camera.js) are drawn here too, without a preview: the video is one.
+  window.NanoWeb.showAnswer = function (data) { showPreview(""); render(data); };
+
   function send(form, body) {
     panel.hidden = false;
     panel.setAttribute("aria-busy", "true");
@@ -75,6 +78,8 @@
     var body = new FormData();
     body.append("csrfmiddlewaretoken", form.querySelector('[name="csrfmiddlewaretoken"]').value);
     body.append("image", file, file.name);
+    var version = form.querySelector('[name="version"]');  // the version picked on the page, if any
+    if (version) body.append("version", version.value);
     // Forget the choice once read: choosing the same file again is then a change, and it runs again.
     var input = form.querySelector('input[type="file"]');
     if (input) input.value = "";

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from uuid import UUID
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -9,11 +10,15 @@ from rest_framework import exceptions, generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import ApiKey
 from classifiers.api.schema import errors
 from classifiers.api.serializers.predict import PredictFilesSerializer, PredictionSerializer, PredictUrlsSerializer
+from classifiers.api.version_param import VERSION_PARAMETER, version_number_param
+from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.owned import owned_classifier
 from classifiers.services.prediction import predict_images
+from classifiers.services.predictions_log import prediction_record
 from nanoweb.errors import InvalidInput, ServiceError
 
 MAX_IMAGES_PER_REQUEST = 32
@@ -51,28 +56,41 @@ def _images(request: Request) -> tuple[list[tuple[str, bytes]], bool]:
 
 class Predict(generics.GenericAPIView):
     @extend_schema(
-        summary="Classify images with the active version",
+        summary="Classify images with the active version (or another, with ?version=N)",
         description=(
             "Multipart with `file` (one image) or `files` (several), or JSON with `url` or `urls`. The answer "
             "is one prediction, or a list in the order sent when `files` or `urls` is used. `unknown` is true "
-            "when the image looks like none of the classes. 409 until a version has been trained."
+            "when the image looks like none of the classes. Every answer is kept in the classifier's prediction log "
+            "(`id`; see `GET .../predictions/`). 409 until a version has been trained. "
+            "`?version=N` answers with version N instead of the active one (404 when there is none)."
         ),
         tags=["predict"],
+        parameters=[VERSION_PARAMETER],
         request={"multipart/form-data": PredictFilesSerializer, "application/json": PredictUrlsSerializer},
         responses={200: PREDICT_RESULT, **errors(400, 404, 409, 413, 415, 503)},
     )
     def post(self, request: Request, classifier_id: UUID) -> Response:
         classifier = owned_classifier(request.user, classifier_id)
-        # No images: only checks there is a trained version, so "train first" (409) comes before any download.
-        predict_images(classifier=classifier, images=[])
+        version_number = version_number_param(request)
+        # No images: only checks the version can answer, so "train first" (409) or "no such version" (404)
+        # comes before any download.
+        predict_images(classifier=classifier, images=[], version_number=version_number)
         images, many = _images(request)
         if len(images) > MAX_IMAGES_PER_REQUEST:
             raise InvalidInput(f"At most {MAX_IMAGES_PER_REQUEST} images a request.", details={"field": "files"})
+        started = time.perf_counter()
         try:
-            predictions = predict_images(classifier=classifier, images=[data for _, data in images])
+            predictions = predict_images(classifier=classifier, images=[data for _, data in images],
+                                         version_number=version_number)
         except ServiceError as exc:
             if "index" in exc.details:  # say which image, by the name the client knows it by
                 exc.details["name"] = images[exc.details["index"]][0]
             raise
-        answers = [{"name": name, **prediction} for (name, _), prediction in zip(images, predictions, strict=True)]
+        ids = prediction_record(
+            classifier=classifier, source=Prediction.Source.API, answers=predictions, pictures=images,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+        )
+        answers = [{"id": log_id, "name": name, **prediction}
+                   for (name, _), prediction, log_id in zip(images, predictions, ids, strict=True)]
         return Response(answers if many else answers[0])

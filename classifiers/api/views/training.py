@@ -1,4 +1,4 @@
-"""Train a classifier, follow (or cancel) its runs, list and switch its model versions, export the active one."""
+"""Train a classifier, follow (or cancel) its runs, list and switch its model versions, export any of them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from classifiers.api.schema import errors
 from classifiers.api.serializers.training import ModelVersionSerializer, TrainingRunSerializer
+from classifiers.api.version_param import VERSION_PARAMETER, version_number_param
 from classifiers.api.views.images import JsonErrorsOnly
 from classifiers.selectors.catalog import classifier_labels
 from classifiers.selectors.owned import owned_classifier, owned_run
@@ -122,13 +123,18 @@ class Export(generics.GenericAPIView):
     content_negotiation_class = JsonErrorsOnly
 
     @extend_schema(
-        summary="Download the active model (ONNX + labels, zip)",
-        description="The trained model as ONNX with its class names and preprocessing, to run without NanoWeb.",
+        summary="Download a model (ONNX + labels, zip)",
+        description=(
+            "The trained model as ONNX with its class names and preprocessing, to run without NanoWeb: the "
+            "active version, or any other with `?version=N` (404 when there is no such version)."
+        ),
         tags=["training"],
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, **errors(404, 409, 503)},
+        parameters=[VERSION_PARAMETER],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **errors(400, 404, 409, 503)},
     )
     def get(self, request: Request, classifier_id: UUID) -> HttpResponse:
-        filename, data = model_export(classifier=owned_classifier(request.user, classifier_id))
+        filename, data = model_export(classifier=owned_classifier(request.user, classifier_id),
+                                      version_number=version_number_param(request))
         response = HttpResponse(data, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

@@ -21,6 +21,7 @@ from accounts.models import ApiKey
 from accounts.services import api_key_create
 from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
+from tests.classifiers.prediction_log import answer, log
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -88,8 +89,8 @@ def photo_create(label: Label, color: tuple[int, int, int] = (200, 30, 30)) -> P
 
 def objects_of(person: Person) -> dict[str, object]:
     """One of everything the API has an id for, owned by `person`, made as rows (nothing trained): a
-    classifier with two classes, a photo, version 1 (active) and its run, a search job, and the person's
-    key. Keyed by the API's path parameter names."""
+    classifier with two classes, a photo, version 1 (active) and its run, a search job, a logged answer, and
+    the person's key. Keyed by the API's path parameter names."""
     classifier = Classifier.objects.create(owner=person.user, name=f"{person.user.username}'s dresses")
     label = Label.objects.create(classifier=classifier, name="blue-black dress")
     Label.objects.create(classifier=classifier, name="white-gold dress")
@@ -104,7 +105,9 @@ def objects_of(person: Person) -> dict[str, object]:
     run = TrainingRun.objects.create(classifier=classifier, status="succeeded", version=version)
     Classifier.objects.filter(id=classifier.id).update(active_version=version)
     job = SearchJob.objects.create(label=label, query="dress", requested=10, status="succeeded")
+    [logged] = log(answer(classifier, label=label.name, picture=jpeg_bytes(size=(96, 96))))
     return {
+        "prediction_id": logged.id,
         "classifier_id": classifier.id,
         "label_id": label.id,
         "image_id": photo.id,
@@ -143,6 +146,25 @@ def train_now(person: Person, classifier_id: str) -> str:
     return run_id
 
 
+def hat_or_shoes_trained(owner: Person) -> Trained:
+    """A "hat or shoes" classifier of `owner`'s, trained through the API on 8 real photos a class, the 9th
+    of each held out. Training runs here (see train_now): the caller replaces job_send."""
+    body = owner.client.post(
+        "/api/v1/classifiers/", {"name": "Hat or shoes", "labels": ["hat", "shoes"]}, format="json"
+    ).json()
+    labels = {label["name"]: label["id"] for label in body["labels"]}
+    held_out = {}
+    for name, label_id in labels.items():
+        *training, held_out[name] = e2e_photos(name)[:9]
+        files = [SimpleUploadedFile(p.name, p.read_bytes(), content_type="image/jpeg") for p in training]
+        added = owner.client.post(
+            f"/api/v1/classifiers/{body['id']}/labels/{label_id}/images/", {"files": files}, format="multipart"
+        )
+        assert added.status_code == 201, added.content
+    run_id = train_now(owner, body["id"])
+    return Trained(owner=owner, classifier_id=body["id"], labels=labels, held_out=held_out, run_id=run_id)
+
+
 def data_settings(folder: Path) -> dict:
     return {
         "MEDIA_ROOT": folder / "media",
@@ -166,23 +188,10 @@ def trained_once(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), override_settings(**data_settings(folder)), pytest.MonkeyPatch.context() as mp:
         # Run the training here instead of through the queue (the end-to-end test covers the queue).
         mp.setattr("classifiers.services.jobs.job_send", lambda **task: None)
-        owner = make_person("trainer")
-        body = owner.client.post(
-            "/api/v1/classifiers/", {"name": "Hat or shoes", "labels": ["hat", "shoes"]}, format="json"
-        ).json()
-        labels = {label["name"]: label["id"] for label in body["labels"]}
-        held_out = {}
-        for name, label_id in labels.items():
-            *training, held_out[name] = e2e_photos(name)[:9]
-            files = [SimpleUploadedFile(p.name, p.read_bytes(), content_type="image/jpeg") for p in training]
-            added = owner.client.post(
-                f"/api/v1/classifiers/{body['id']}/labels/{label_id}/images/", {"files": files}, format="multipart"
-            )
-            assert added.status_code == 201, added.content
-        run_id = train_now(owner, body["id"])
-    yield Trained(owner=owner, classifier_id=body["id"], labels=labels, held_out=held_out, run_id=run_id), folder
+        world = hat_or_shoes_trained(make_person("trainer"))
+    yield world, folder
     with django_db_blocker.unblock():
-        owner.user.delete()
+        world.owner.user.delete()
 
 
 @pytest.fixture
