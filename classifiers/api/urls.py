@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, credits, images, keys, predict, review, search, training
+from classifiers.api.views import catalog, corrections, credits, images, keys, predict, review, search, training
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
 DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
@@ -47,6 +47,10 @@ urlpatterns = [
     ),
     path(CLASSIFIER + "export/", training.Export.as_view(), name="api-export"),
     path(CLASSIFIER + "predict/", predict.Predict.as_view(), name="api-predict"),
+    # Corrections of logged answers, and the answers worth a label most (issue 18, parts 3 and 4).
+    path(CLASSIFIER + "predictions/<uuid:prediction_id>/feedback/", corrections.Feedback.as_view(),
+         name="api-prediction-feedback"),
+    path(CLASSIFIER + "label-next/", corrections.LabelNext.as_view(), name="api-label-next"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
     re_path(r"^[\s\S]*$", api_not_found),  # [\s\S]: also paths with an encoded newline
 ]

@@ -27,6 +27,8 @@
       return;
     }
     var a = data.answer;
+    // The correction buttons (feedback.js) follow the answer shown.
+    document.dispatchEvent(new CustomEvent("nanoweb:answer", {detail: a}));
     errorBox.hidden = true;
     result.hidden = false;
     panel.querySelector("[data-verdict]").textContent = a.unknown ? "None of these" : a.label;
