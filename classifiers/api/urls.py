@@ -7,7 +7,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, corrections, credits, images, keys, predict, review, search, training
+from classifiers.api.views import (
+    catalog,
+    corrections,
+    credits,
+    images,
+    keys,
+    predict,
+    predictions,
+    review,
+    search,
+    training,
+)
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
 DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
@@ -47,6 +58,13 @@ urlpatterns = [
     ),
     path(CLASSIFIER + "export/", training.Export.as_view(), name="api-export"),
     path(CLASSIFIER + "predict/", predict.Predict.as_view(), name="api-predict"),
+    # The prediction log.
+    path(CLASSIFIER + "predictions/", predictions.PredictionList.as_view(), name="api-predictions"),
+    path(CLASSIFIER + "predictions/stats/", predictions.PredictionStats.as_view(), name="api-prediction-stats"),
+    path(CLASSIFIER + "predictions/<uuid:prediction_id>/", predictions.PredictionDetail.as_view(),
+         name="api-prediction"),
+    path(CLASSIFIER + "predictions/<uuid:prediction_id>/image/", predictions.PredictionImage.as_view(),
+         name="api-prediction-image"),
     # Corrections of logged answers, and the answers worth a label most (issue 18, parts 3 and 4).
     path(CLASSIFIER + "predictions/<uuid:prediction_id>/feedback/", corrections.Feedback.as_view(),
          name="api-prediction-feedback"),

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from classifiers.models import Classifier, Label, ModelVersion, Prediction, prediction_photo_path
 from classifiers.services.prediction_tallies import prediction_tallies_add
+from classifiers.services.predictions_cleanup import prediction_photos_delete
 from scraper.images import normalise_image
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,7 @@ def predictions_save(entries: Sequence[LogEntry]) -> int:
             Prediction.objects.bulk_create(rows)
             prediction_tallies_add(predictions=rows)
     except Exception:
-        for name in written:
-            _photo_delete(name)
+        prediction_photos_delete(names=written)
         raise
     return len(rows)
 
@@ -149,13 +149,6 @@ def _photo_save(row: Prediction, picture: bytes) -> str:
     except Exception as exc:  # unreadable for the thumbnail, a full disk, an unwritable folder, a storage error
         log.warning("answer %s is kept without its photo: %r", row.id, exc)
         return ""
-
-
-def _photo_delete(name: str) -> None:
-    try:
-        default_storage.delete(name)
-    except Exception:  # noqa: BLE001 - a file left behind goes with its classifier's folder
-        log.warning("could not remove the kept photo %s", name)
 
 
 class PredictionWriter:
