@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 UNSURE = 40
 NEWEST = 20
 QUEUE_LENGTH = 20
+# Below this margin between its two most likely classes an answer is said to hesitate between them.
+HESITATED = 0.5
 
 
 @dataclass(frozen=True)
@@ -143,5 +145,7 @@ def _why(kind: str, doubt, classes: list[str], probabilities: np.ndarray, versio
     if kind == DISAGREEMENT:
         return (f"Version {previous.number} said “{classes[doubt.previous_top]}”, version {version.number} "
                 f"says “{top}”.")
-    return (f"It hesitated between “{top}” ({probabilities[doubt.top]:.0%}) and “{second}” "
-            f"({probabilities[doubt.second]:.0%}).")
+    if doubt.margin < HESITATED:
+        return (f"It hesitated between “{top}” ({probabilities[doubt.top]:.0%}) and “{second}” "
+                f"({probabilities[doubt.second]:.0%}).")
+    return f"It was {probabilities[doubt.top]:.0%} sure (next: “{second}”, {probabilities[doubt.second]:.0%})."
