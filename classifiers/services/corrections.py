@@ -55,9 +55,13 @@ def prediction_correct(*, prediction: Prediction, label: Label | None) -> Correc
 
 def _withdraw_waiting_photo(correction: Correction, *, keep_for: Label | None) -> None:
     """A changed correction takes back the photo the earlier one added, if the person has not decided on it yet
-    (still waiting for review, in another class than the new one). A photo they kept or moved stays."""
+    (still waiting for review, in another class than the new one). A photo they kept or moved stays, and so
+    does one this correction did not add (the same picture was already there) or that another correction shares."""
     photo = correction.photo
     if photo is None or not photo.awaiting_review or (keep_for is not None and photo.label_id == keep_for.id):
+        return
+    if photo.provider != PROVIDER or Correction.objects.filter(photo=photo).exclude(id=correction.id).exists():
+        correction.photo = None
         return
     photo_delete(photo=photo)
     correction.photo = None

@@ -22,14 +22,7 @@
       var body = new FormData(form);
       body.append(event.submitter.name, event.submitter.value);
       say(form, "Saving…");
-      fetch(form.action, {method: "POST", body: body, credentials: "same-origin",
-                          headers: {"Accept": "application/json"}})
-        .then(function (response) {
-          return response.json().catch(function () {
-            return {error: {message: "The server answered " + response.status + " " + response.statusText + "."}};
-          });
-        })
-        .catch(function () { return {error: {message: "Cannot reach NanoWeb. Check the connection and try again."}}; })
+      window.NanoWeb.postForJson(form.action, body)
         .then(function (data) {
           if (data.error) say(form, data.error.message); else say(form, data.message, data.review_url);
         });

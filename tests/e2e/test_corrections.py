@@ -34,18 +34,26 @@ def trained(page, number: int) -> None:
         timeout=150_000)
 
 
-@pytest.mark.worker
-@pytest.mark.services
-def test_a_wrong_answer_is_corrected_reviewed_kept_and_the_next_version_says_how_it_does_on_it(page, worker):
-    log_in(page, "shopkeeper")
-    user = get_user_model().objects.get(username="shopkeeper")
+def hats_and_shoes_trained(page, username: str, photos_a_class: int):
+    """Log in as `username`, make "Hats and shoes" with that many real photos a class, and train it with the
+    page's Train button (through the real worker)."""
+    log_in(page, username)
+    user = get_user_model().objects.get(username=username)
     classifier = classifier_create(owner=user, name="Hats and shoes", label_names=["hat", "shoes"])
-    hat, shoes = classifier.labels.get(name="hat"), classifier.labels.get(name="shoes")
-    photos_add_uploads(label=hat, files=uploads([f"hat-{n:04d}.jpg" for n in range(21, 29)]))
-    photos_add_uploads(label=shoes, files=uploads([f"shoes-{n:04d}.jpg" for n in range(20, 28)]))
+    for label, first in ((classifier.labels.get(name="hat"), 21), (classifier.labels.get(name="shoes"), 20)):
+        names = [f"{label.name}-{n:04d}.jpg" for n in range(first, first + photos_a_class)]
+        photos_add_uploads(label=label, files=uploads(names))
     page.goto(f"/classifiers/{classifier.id}/results/")
     page.get_by_role("button", name="Train", exact=True).click()
     trained(page, 1)
+    return classifier
+
+
+@pytest.mark.worker
+@pytest.mark.services
+def test_a_wrong_answer_is_corrected_reviewed_kept_and_the_next_version_says_how_it_does_on_it(page, worker):
+    classifier = hats_and_shoes_trained(page, "shopkeeper", 8)
+    shoes = classifier.labels.get(name="shoes")
 
     # A hat photo it never saw; the owner says it is wrong: it is "shoes" (the button of its answer is hidden).
     page.goto(f"/classifiers/{classifier.id}/try/")
@@ -89,15 +97,7 @@ def test_a_wrong_answer_is_corrected_reviewed_kept_and_the_next_version_says_how
 @pytest.mark.worker
 @pytest.mark.services
 def test_label_these_next_lists_unsure_answers_and_corrects_one_in_a_click(page, worker):
-    log_in(page, "labeller")
-    user = get_user_model().objects.get(username="labeller")
-    classifier = classifier_create(owner=user, name="Hats and shoes", label_names=["hat", "shoes"])
-    for label, names in ((classifier.labels.get(name="hat"), range(21, 25)),
-                         (classifier.labels.get(name="shoes"), range(20, 24))):
-        photos_add_uploads(label=label, files=uploads([f"{label.name}-{n:04d}.jpg" for n in names]))
-    page.goto(f"/classifiers/{classifier.id}/results/")
-    page.get_by_role("button", name="Train", exact=True).click()
-    trained(page, 1)
+    classifier = hats_and_shoes_trained(page, "labeller", 4)
     page.goto(f"/classifiers/{classifier.id}/try/")
     asked = ["hat-0031.jpg", "shoes-0031.jpg", "dress-0020.jpg"]
     for count, name in enumerate(asked, start=1):

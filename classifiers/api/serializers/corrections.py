@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from classifiers.api.serializers.images import ImageSerializer
+from classifiers.api.serializers.predictions import LoggedPredictionSerializer
 from classifiers.ml.label_next import DISAGREEMENT, MARGIN, UNKNOWN
 
 
@@ -35,13 +36,7 @@ class FeedbackResultSerializer(serializers.Serializer):
 
 
 class ToLabelSerializer(serializers.Serializer):
-    prediction_id = serializers.UUIDField(source="prediction.id")
-    created_at = serializers.DateTimeField(source="prediction.created_at")
-    label = serializers.CharField(source="prediction.label_name", help_text="The class the logged answer said "
-                                  "(the closest one when it said none of these).")
-    unknown = serializers.BooleanField(source="prediction.unknown", help_text="The logged answer was none of these.")
-    version = serializers.IntegerField(source="prediction.version.number", allow_null=True,
-                                       help_text="The version that gave the logged answer.")
+    prediction = LoggedPredictionSerializer(help_text="The logged answer, as GET .../predictions/{id}/ gives it.")
     reasons = serializers.ListField(child=serializers.ChoiceField(choices=[MARGIN, UNKNOWN, DISAGREEMENT]),
                                     source="kinds", help_text=(
         "Why it is worth a label, most telling first: unknown (the version in use finds it like none of the "

@@ -62,4 +62,5 @@ class LabelNext(generics.GenericAPIView):
     )
     def get(self, request: Request, classifier_id: UUID) -> Response:
         classifier = owned_classifier(request.user, classifier_id)
-        return Response(ToLabelSerializer(label_next_queue(classifier=classifier), many=True).data)
+        queue = label_next_queue(classifier=classifier)
+        return Response(ToLabelSerializer(queue, many=True, context={"request": request}).data)

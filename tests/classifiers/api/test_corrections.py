@@ -148,11 +148,14 @@ def test_label_next_lists_uncorrected_answers_with_why_and_drops_them_once_corre
 
     assert listed.status_code == 200
     rows = listed.json()
-    assert {row["prediction_id"] for row in rows} == {a["id"] for a in answers}
-    assert all(row["reasons"][-1] == "margin" and row["why"] and row["version"] == 1 for row in rows)
-    first = rows[0]
-    feedback(trained.owner.client, trained, first["prediction_id"], {"none_of_these": True})
-    assert first["prediction_id"] not in {row["prediction_id"] for row in trained.owner.client.get(url).json()}
+    assert {row["prediction"]["id"] for row in rows} == {a["id"] for a in answers}
+    assert all(row["reasons"][-1] == "margin" and row["why"] and row["prediction"]["version"] == 1 for row in rows)
+    image = trained.owner.client.get(rows[0]["prediction"]["image_url"])
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    first = rows[0]["prediction"]
+    again = {"label_id": trained.labels["hat"]} if first["label"] != "hat" else {"none_of_these": True}
+    assert feedback(trained.owner.client, trained, first["id"], again).status_code == 200
+    assert first["id"] not in {row["prediction"]["id"] for row in trained.owner.client.get(url).json()}
 
 
 def test_the_feedback_and_label_next_routes_are_in_the_openapi_schema(ada, client):
