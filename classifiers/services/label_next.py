@@ -111,6 +111,7 @@ def label_next_queue(*, classifier: Classifier, count: int = QUEUE_LENGTH) -> li
     candidates = _candidates(classifier)
     if not candidates:
         return []
+    loaded_model(version)  # first: a version whose files are gone says so in words before any photo is embedded
     readable = prediction_features(candidates, backbone=version.backbone, precision=version.precision)
     candidates = [p for p in candidates if p.id in readable]
     if not candidates:
