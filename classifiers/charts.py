@@ -9,6 +9,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -70,6 +73,8 @@ class CurvePlot:
     top: int
     bottom: int
     font_size: int = FONT_SIZE
+    x_label: str = "training photos"
+    y_label: str = "accuracy"
 
     @property
     def middle(self) -> float:
@@ -123,6 +128,15 @@ def _nice_top(value: float) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
+def _steps(top: float, *, whole: bool) -> int:
+    """How many gridlines divide a _nice_top axis into round steps (a 1, 2 or 5 times a power of ten each);
+    counts under 10 go one by one, so no two gridlines carry the same whole number."""
+    if whole and top < 10:
+        return max(1, round(top))
+    first_digit = round(top / 10 ** math.floor(math.log10(top)))
+    return {1: 5, 2: 4, 5: 5}.get(first_digit, 4)
+
+
 @dataclass(frozen=True)
 class Plot:
     """A small bar or line plot on the learning curve's axes and geometry; templates/classifiers/_plot.html
@@ -148,6 +162,18 @@ class Plot:
     def middle(self) -> float:
         return -(self.top + self.bottom) / 2
 
+    def marks(self) -> str:
+        """The bars, lines and dots as SVG markup (escaped). Built here rather than in a template loop: a
+        90-day plot has hundreds of them, which a template renders ten times slower."""
+        parts = [f'<rect x="{b["x"]}" y="{b["y"]}" width="{b["width"]}" height="{b["height"]}" '
+                 f'class="{escape(b["kind"])}"><title>{escape(b["title"])}</title></rect>' for b in self.bars]
+        for line in self.lines:
+            kind = escape(line["kind"])
+            parts += [f'<polyline points="{points}" class="line {kind}"/>' for points in line["segments"]]
+            parts += [f'<circle cx="{d["x"]}" cy="{d["y"]}" r="3" class="dot {kind}"><title>{escape(d["title"])}'
+                      f'</title></circle>' for d in line["dots"]]
+        return mark_safe("".join(parts))  # noqa: S308 - every text in it is escaped above
+
 
 def _x_ticks(names: Sequence[str], x_of: Callable[[int], float], every: int) -> list[dict]:
     return [{"x": round(x_of(i), 1), "text": name} for i, name in enumerate(names) if i % every == 0]
@@ -155,9 +181,11 @@ def _x_ticks(names: Sequence[str], x_of: Callable[[int], float], every: int) -> 
 
 def bar_plot(values: Sequence[float], names: Sequence[str], *, x_label: str, y_label: str, description: str,
              parts: Sequence[float] | None = None, part_title: str = "", tick_every: int = 1,
+             tick_names: Sequence[str] | None = None, whole: bool = True,
              value_text: Callable[[float], str] = lambda value: f"{value:g}") -> Plot:
-    """One bar per value, named below by every `tick_every`-th name; `parts` (each at most its value) are drawn
-    darker at the foot of their bars, as "of which" (answers of a day, of which "none of these")."""
+    """One bar per value (none for a 0), each titled by its name, every `tick_every`-th named below (by
+    `tick_names` when given, shorter); `parts` (each at most its value) are drawn darker at the foot of their
+    bars, as "of which" (answers of a day, of which "none of these"). `whole`: the values are counts."""
     top = _nice_top(max(values, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(values), 1)
@@ -170,6 +198,8 @@ def bar_plot(values: Sequence[float], names: Sequence[str], *, x_label: str, y_l
 
     bars = []
     for i, (name, value) in enumerate(zip(names, values, strict=True)):
+        if not value:
+            continue  # an empty day or bucket: its slot stays, with nothing to draw
         base = {"x": round(LEFT + slot * i + slot * 0.1, 1), "width": round(slot * 0.8, 1)}
         bars.append({**base, "y": round(y_of(value), 1), "height": round(plot_h * value / top, 1), "kind": "column",
                      "title": f"{name}: {value_text(value)}"})
@@ -178,13 +208,16 @@ def bar_plot(values: Sequence[float], names: Sequence[str], *, x_label: str, y_l
             bars.append({**base, "y": round(y_of(part), 1), "height": round(plot_h * part / top, 1),
                          "kind": "column part", "title": f"{name}: {value_text(part)} {part_title}"})
     return Plot(description=description, x_label=x_label, y_label=y_label, bars=bars,
-                y_ticks=_y_ticks(0, top, 4, y_of, value_text), x_ticks=_x_ticks(names, x_of, tick_every))
+                y_ticks=_y_ticks(0, top, _steps(top, whole=whole), y_of, value_text),
+                x_ticks=_x_ticks(tick_names or names, x_of, tick_every))
 
 
 def line_plot(series: Sequence[tuple[str, str, Sequence[float | None]]], names: Sequence[str], *, x_label: str,
               y_label: str, description: str, tick_every: int = 1, top: float | None = None,
-              value_text: Callable[[float], str] = lambda value: f"{value:g}") -> Plot:
-    """Lines (name, kind, one value or None per name) over the same x; a None breaks its line."""
+              value_text: Callable[[float], str] = lambda value: f"{value:g}",
+              tick_text: Callable[[float], str] | None = None) -> Plot:
+    """Lines (name, kind, one value or None per name) over the same x; a None breaks its line. Dots are titled
+    with value_text, the y axis with tick_text (shorter: the axis names the unit) or value_text."""
     known = [value for _, _, values in series for value in values if value is not None]
     top = top or _nice_top(max(known, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -213,4 +246,5 @@ def line_plot(series: Sequence[tuple[str, str, Sequence[float | None]]], names: 
         lines.append({"name": name, "kind": kind, "dots": dots,
                       "segments": [" ".join(f"{x},{y}" for x, y in segment) for segment in segments]})
     return Plot(description=description, x_label=x_label, y_label=y_label, lines=lines,
-                y_ticks=_y_ticks(0, top, 4, y_of, value_text), x_ticks=_x_ticks(names, x_of, tick_every))
+                y_ticks=_y_ticks(0, top, _steps(top, whole=False), y_of, tick_text or value_text),
+                x_ticks=_x_ticks(names, x_of, tick_every))

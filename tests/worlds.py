@@ -1,19 +1,20 @@
 """A classifier with one of everything a page can show: photos (one flagged), a running web search, a
-finished training run, an active and an older version with full metrics, an API key, a removal to undo.
+finished training run, an active and an older version with full metrics, an API key, a removal to undo, an
+answer in its prediction log.
 Security tests fill every path parameter of the site from it and read every page it makes appear."""
 
 from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.services import api_key_create
-from classifiers.models import Classifier, ModelVersion, PhotoRemoval, Prediction, SearchJob, TrainingRun
+from classifiers.models import Classifier, ModelVersion, PhotoRemoval, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create
 from classifiers.services.uploads import photos_add_uploads
+from tests.classifiers.prediction_log import answer, log
 from tests.fakes.images import photo
 
 
@@ -58,13 +59,9 @@ def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_nam
     # A removal "Undo" could put back (of no photo: the world keeps all its photos).
     removal = PhotoRemoval.objects.create(classifier=classifier, count=0, rows='{"rows": "[]", "added": {}}',
                                           files=[])
-    # An answer it gave, in the prediction log with its kept photo (what corrections and "label these next" use).
-    answered = Prediction(classifier=classifier, version=active, source="page", name=photo_name, label=first,
-                          label_name=first.name, confidence=0.6, unknown_score=0.2, margin=0.2, latency_ms=12)
-    answered.photo.save("answer.jpg", ContentFile(photo(4)), save=False)
-    answered.save()
-    return {"classifier_id": classifier.id, "label_id": first.id, "image_id": flagged.id,
-            "prediction_id": answered.id,
+    # An answer in its prediction log, naming the first class, with its kept photo.
+    [logged] = log(answer(classifier, label=first.name, version=active.number, name=f"{name}.jpg", picture=photo(4)))
+    return {"classifier_id": classifier.id, "prediction_id": logged.id, "label_id": first.id, "image_id": flagged.id,
             "photo_id": flagged.id, "removal_id": removal.id, "job_id": job.id, "run_id": run.id, "key_id": key.id,
             "number": older.number, "fmt": "csv",
             # A real password-reset link of the owner's, as the mail carries it.

@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
@@ -55,7 +56,7 @@ class Counts:
         edges = (0.0, *buckets.CONFIDENCE_EDGES, 1.0)
         return [{"low": edges[i], "high": edges[i + 1], "answers": n} for i, n in enumerate(self.confidence)]
 
-    @property
+    @cached_property  # read several times a day a page; the counts are complete once the selector returns
     def latency_ms(self) -> dict[str, float | None]:
         """p50, p90, p99 in milliseconds, estimated from the latency buckets."""
         return {name: _rounded(buckets.latency_percentile(self.latency, share)) for name, share in PERCENTILES}
@@ -139,7 +140,10 @@ def prediction_page(classifier: Classifier, *, after: Cursor | None = None, size
     end."""
     answers = classifier_predictions(classifier, version=version)
     if after is not None:
-        answers = answers.filter(Q(created_at__lt=after.created_at) | Q(created_at=after.created_at, id__lt=after.id))
+        # created_at <= the cursor's bounds the index scan (prediction_newest_first); the OR only skips the
+        # answers of the cursor's own moment that were on the page before.
+        answers = answers.filter(created_at__lte=after.created_at).filter(
+            Q(created_at__lt=after.created_at) | Q(created_at=after.created_at, id__lt=after.id))
     rows = list(answers[: size + 1])
     if len(rows) <= size:
         return rows, None

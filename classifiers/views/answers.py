@@ -83,6 +83,7 @@ def answer_plots(stats: PredictionStats) -> dict[str, Plot]:
     counts = [counts for _, counts in stats.days]
     edges = (0, *buckets.CONFIDENCE_EDGES, 1)
     sure = [f"{edges[i]:.0%}–{edges[i + 1]:.0%}" for i in range(len(edges) - 1)]
+    sure_from = [f"{edge:.0%}" for edge in edges[:-1]]  # under the axis, where a whole range does not fit
     return {
         "per_day": bar_plot(
             [c.answers for c in counts], names, parts=[c.unknown for c in counts], part_title="“none of these”",
@@ -97,14 +98,15 @@ def answer_plots(stats: PredictionStats) -> dict[str, Plot]:
                 f"{n} {c.unknown_share:.0%}" for n, c in zip(names, counts, strict=True) if c.answers) + ".",
         ),
         "sure": bar_plot(
-            stats.total.confidence, sure, x_label="how sure", y_label="answers", tick_every=3,
+            stats.total.confidence, sure, x_label="how sure", y_label="answers", tick_every=2, tick_names=sure_from,
             value_text=lambda v: f"{v:,.0f}",
             description="How sure it was: " + ", ".join(
                 f"{n} sure {c}" for n, c in zip(sure, stats.total.confidence, strict=True)) + ".",
         ),
         "latency": line_plot(
             [(words, kind, [c.latency_ms[key] for c in counts]) for key, words, kind in LATENCY_LINES], names,
-            x_label="day", y_label="ms", tick_every=every, value_text=lambda v: f"{v:,.0f} ms",
+            x_label="day", y_label="milliseconds", tick_every=every, value_text=lambda v: f"{v:,.0f} ms",
+            tick_text=lambda v: f"{v:,.0f}",
             description="How long answers took, a day: " + "; ".join(
                 f"{n} half within {c.latency_ms['p50']:.0f} ms, 99 in 100 within {c.latency_ms['p99']:.0f} ms"
                 for n, c in zip(names, counts, strict=True) if c.answers) + ".",

@@ -64,17 +64,18 @@ class ConfidenceBucketSerializer(serializers.Serializer):
     answers = serializers.IntegerField()
 
 
-class CountsSerializer(serializers.Serializer):
+class DayCountsSerializer(serializers.Serializer):
+    day = serializers.DateField()
     answers = serializers.IntegerField()
     unknown = serializers.IntegerField(help_text="Answers that were none of these.")
     unknown_share = serializers.FloatField(allow_null=True, help_text="unknown / answers; null without answers.")
-    confidence = ConfidenceBucketSerializer(source="confidence_buckets", many=True,
-                                            help_text="Answers by confidence, in ten buckets of 0.1.")
     latency_ms = LatencySerializer(help_text="Percentiles, estimated from buckets about 25 % wide.")
 
 
-class DayCountsSerializer(CountsSerializer):
-    day = serializers.DateField()
+class CountsSerializer(DayCountsSerializer):
+    day = None  # over all the days asked for
+    confidence = ConfidenceBucketSerializer(source="confidence_buckets", many=True,
+                                            help_text="Answers by confidence, in ten buckets of 0.1.")
 
 
 class VersionCountsSerializer(CountsSerializer):

@@ -114,7 +114,9 @@ class PredictionStats(generics.GenericAPIView):
         body = {
             "since": stats.since, "until": stats.until, "version": stats.version,
             "retention_days": retention_days(classifier), "total": stats.total,
-            "per_day": [{"day": day, **_fields(counts)} for day, counts in stats.days],
+            "per_day": [{"day": day, "answers": counts.answers, "unknown": counts.unknown,
+                         "unknown_share": counts.unknown_share, "latency_ms": counts.latency_ms}
+                        for day, counts in stats.days],
             "per_version": [{"version": number, **_fields(counts)} for number, counts in stats.versions],
         }
         return Response(PredictionStatsSerializer(body).data)

@@ -77,6 +77,10 @@ CALLS = [
          {"action": "drop", "image_ids": ["00000000-0000-4000-8000-000000000001"]}),
     Call("api-attribution-csv", "GET", C + "attribution.csv"),
     Call("api-attribution-json", "GET", C + "attribution.json"),
+    Call("api-predictions", "GET", C + "predictions/"),
+    Call("api-prediction-stats", "GET", C + "predictions/stats/"),
+    Call("api-prediction", "GET", C + "predictions/{prediction_id}/"),
+    Call("api-prediction-image", "GET", C + "predictions/{prediction_id}/image/"),
 ]
 # Routes anyone may call: the schema, its docs page, and making a key with a password.
 PUBLIC = {("api-schema", "GET"), ("api-docs", "GET"), ("api-keys", "POST")}
