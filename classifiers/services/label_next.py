@@ -2,11 +2,12 @@
 they are, most useful first (the ranking is the engine's, classifiers/ml/label_next.py, measured by
 `manage.py label_next_benchmark`).
 
-Candidates are the answers with a kept photo that nobody has corrected yet: the least sure ones by the log's
-own margin and "none of these" (UNSURE of them), and the newest others (NEWEST), where two versions may
-disagree although the one in use was sure. Their photos go through the backbone once per backbone and
-precision (PredictionFeature keeps the features, which is why this is a service and not a selector); then the
-version in use and the one before it answer them, and the engine ranks them, near-copies pushed down.
+Candidates are among the newest answers (RECENT) with a kept photo that nobody has corrected yet: the least
+sure ones by the log's own margin and "none of these" (UNSURE of them), and the newest others (NEWEST), where
+two versions may disagree although the one in use was sure. Their photos go through the backbone once per
+backbone and precision (PredictionFeature keeps the features, which is why this is a service and not a
+selector); then the version in use and the one before it answer them, and the engine ranks them, near-copies
+pushed down.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from classifiers.services.prediction import loaded_model
 
 log = logging.getLogger(__name__)
 
+RECENT = 5000
 UNSURE = 40
 NEWEST = 20
 QUEUE_LENGTH = 20
@@ -45,10 +47,12 @@ class ToLabel:
 
 
 def _candidates(classifier: Classifier) -> list[Prediction]:
-    waiting = (Prediction.objects.filter(classifier=classifier, correction__isnull=True).exclude(photo="")
-               .select_related("version"))
-    unsure = list(waiting.order_by("-unknown", "margin")[:UNSURE])
-    newest = list(waiting.exclude(id__in=[p.id for p in unsure]).order_by("-created_at")[:NEWEST])
+    waiting = Prediction.objects.filter(classifier=classifier, correction__isnull=True).exclude(photo="")
+    # The newest RECENT answers come off the log's newest-first index, so a log of millions costs the same.
+    recent = waiting.order_by("-created_at", "-id").values("id")[:RECENT]
+    among = Prediction.objects.filter(id__in=recent).select_related("version")
+    unsure = list(among.order_by("-unknown", "margin")[:UNSURE])
+    newest = list(among.exclude(id__in=[p.id for p in unsure]).order_by("-created_at")[:NEWEST])
     return unsure + newest
 
 
