@@ -348,3 +348,38 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return self.node
+
+
+# --- corrections and "label these next" (issue 18, parts 3 and 4) ----------------------------------------
+
+
+class Correction(models.Model):
+    """A person's "this answer is wrong: it is X" (or "it is none of these") on one logged answer
+    (classifiers/services/corrections.py). When the answer's photo was kept, a copy of it becomes a photo of
+    X waiting for review (`photo`): never trained on before the person keeps it. The next version's results
+    say how it does on the corrected photos (metrics["corrections"], services/correction_scores.py)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    prediction = models.OneToOneField(Prediction, on_delete=models.CASCADE, related_name="correction")
+    # The class it really is; null when it is none of the classes.
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # The photo the correction added to `label` (null: "none of these", no photo kept, or since removed).
+    photo = models.ForeignKey(Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # When the person last said what it is: the next training counts the corrections made since the last one.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class PredictionFeature(models.Model):
+    """Backbone features of a logged answer's kept photo, computed once per backbone and precision (the key
+    of feature_cache.feature_key) for the "label these next" queue, which ranks answers by them."""
+
+    prediction = models.ForeignKey(Prediction, on_delete=models.CASCADE, related_name="features")
+    backbone = models.CharField(max_length=40)
+    views = models.PositiveSmallIntegerField()
+    dim = models.PositiveIntegerField()
+    vectors = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prediction", "backbone"], name="one_prediction_feature_per_backbone")
+        ]

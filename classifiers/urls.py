@@ -3,6 +3,7 @@ from django.urls import path
 from classifiers.views import (
     answers,
     classifier,
+    corrections,
     engine_update,
     files,
     keys,
@@ -55,4 +56,7 @@ urlpatterns = [
     path(C + "download/", files.model_download, name="model_download"),
     path(C + "credits.<str:fmt>", files.attribution_download, name="attribution_download"),
     path("images/<uuid:photo_id>/", files.photo_image, name="photo_image"),
+    # Corrections of logged answers, and the answers worth a label most (issue 18, parts 3 and 4).
+    path(C + "answers/<uuid:prediction_id>/feedback/", corrections.prediction_feedback, name="prediction_feedback"),
+    path(C + "label-next/", corrections.label_next, name="label_next"),
 ]

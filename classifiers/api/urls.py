@@ -9,6 +9,7 @@ from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme w
 from classifiers.api.errors import api_not_found
 from classifiers.api.views import (
     catalog,
+    corrections,
     credits,
     engine_update,
     images,
@@ -68,6 +69,10 @@ urlpatterns = [
          name="api-prediction"),
     path(CLASSIFIER + "predictions/<uuid:prediction_id>/image/", predictions.PredictionImage.as_view(),
          name="api-prediction-image"),
+    # Corrections of logged answers, and the answers worth a label most (issue 18, parts 3 and 4).
+    path(CLASSIFIER + "predictions/<uuid:prediction_id>/feedback/", corrections.Feedback.as_view(),
+         name="api-prediction-feedback"),
+    path(CLASSIFIER + "label-next/", corrections.LabelNext.as_view(), name="api-label-next"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
     re_path(r"^[\s\S]*$", api_not_found),  # [\s\S]: also paths with an encoded newline
 ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classifiers', '0010_prediction_log'),
+        ('classifiers', '0011_prediction_feedback'),
     ]
 
     operations = [

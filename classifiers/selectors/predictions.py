@@ -128,8 +128,9 @@ class Cursor:
 
 def classifier_predictions(classifier: Classifier, *, version: int | None = None) -> QuerySet[Prediction]:
     """The classifier's logged answers, newest first, with what a row of the list shows."""
-    answers = (Prediction.objects.filter(classifier=classifier).select_related("version", "label", "api_key")
-               .order_by("-created_at", "-id"))
+    # correction__label: a row says what its owner corrected it to (classifiers/services/corrections.py).
+    answers = (Prediction.objects.filter(classifier=classifier)
+               .select_related("version", "label", "api_key", "correction__label").order_by("-created_at", "-id"))
     return answers.filter(version__number=version) if version is not None else answers
 
 

@@ -29,6 +29,7 @@ from classifiers.ml.training import NotEnoughData, check_enough, train
 from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
 from classifiers.open_licences import is_open_licence
 from classifiers.services.cleanup import classifier_files_delete
+from classifiers.services.correction_scores import corrections_score_quietly
 from classifiers.services.engine_comparison import (
     classifier_engine_follow,
     engine_comparison_measure,
@@ -61,7 +62,7 @@ def _labels(classifier: Classifier) -> list[Label]:
 def _training_photos(classifier: Classifier) -> tuple[list[Photo], dict]:
     """The photos a run uses, and what was left out and why (open-licence filter)."""
     in_classifier = Photo.objects.filter(label__classifier=classifier)
-    # Photos a "find more" search brought in are trained on only once a person keeps them.
+    # Photos a "find more" search or a correction brought in are trained on only once a person keeps them.
     photos = list(in_classifier.filter(awaiting_review=False).select_related("label").order_by("created_at"))
     excluded: dict = {"count": 0, "reasons": {}}
     waiting = in_classifier.filter(awaiting_review=True).count()
@@ -108,7 +109,7 @@ def _check_trainable(labels: list[Label], photos: list[Photo], excluded: dict) -
                 "open licences only is on.)"
             )
         if excluded.get("awaiting_review"):
-            note += (f" ({_photos(excluded['awaiting_review'])} found by a search "
+            note += (f" ({_photos(excluded['awaiting_review'])} "
                      + ("is waiting for review; keep it on the review page to train on it.)"
                         if excluded["awaiting_review"] == 1
                         else "are waiting for review; keep them on the review page to train on them.)"))
@@ -294,6 +295,13 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     metrics["embedded"] = {"new": cached.embedded, "from_cache": len(photos) - cached.embedded}
     metrics["backbone"] = backbone
     metrics["precision"] = cached.precision
+    # Before the new version is made active: the old one is the version whose answers were corrected.
+    corrections = corrections_score_quietly(
+        classifier=classifier, model=result.model, backbone=backbone, precision=cached.precision,
+        trained_on={e.id for e in photos},
+        held_out_wrong={uuid.UUID(m["example_id"]) for m in metrics["misclassified"]})
+    if corrections is not None:
+        metrics["corrections"] = corrections
     if run.compared_with_id:
         report("comparing with the version that answers now, on the same photos", 0.95, force=True)
         metrics["engine_update"] = engine_comparison_measure(

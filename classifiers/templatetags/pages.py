@@ -8,7 +8,8 @@ from classifiers.forms import PROVIDER_NAMES
 
 register = template.Library()
 
-SOURCES = {"upload": "your upload", "url": "an image link", "page": "a web page", **PROVIDER_NAMES}
+SOURCES = {"upload": "your upload", "url": "an image link", "page": "a web page",
+           "correction": "an answer you corrected", **PROVIDER_NAMES}
 
 
 @register.filter

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from classifiers import prediction_buckets as buckets
 from classifiers.charts import Plot, bar_plot, line_plot
 from classifiers.photo_files import prediction_photo_response
-from classifiers.selectors.catalog import classifier_state
+from classifiers.selectors.catalog import classifier_labels, classifier_state
 from classifiers.selectors.owned import owned_classifier, owned_prediction
 from classifiers.selectors.predictions import (
     Cursor,
@@ -55,6 +55,8 @@ def answers(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         "stats": stats, "plots": answer_plots(stats), "versions": versions, "version": version, "days": days,
         "periods": PERIODS, "rows": rows, "older": next_page.token() if next_page else "", "paged": after is not None,
         "retention_days": retention_days(classifier),
+        # The correction buttons under each answer (templates/classifiers/_feedback.html).
+        "labels": list(classifier_labels(classifier.id)), "here": request.get_full_path(),
     }
     return render(request, "classifiers/answers.html", context)
 

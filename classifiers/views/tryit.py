@@ -13,7 +13,7 @@ from django.shortcuts import render
 from classifiers.forms import TryUrlForm
 from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
-from classifiers.selectors.catalog import classifier_state
+from classifiers.selectors.catalog import classifier_labels, classifier_state
 from classifiers.selectors.owned import owned_classifier
 from classifiers.selectors.predictions import retention_days
 from classifiers.selectors.training import classifier_versions
@@ -53,6 +53,7 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
                 error = ""
     context = {"classifier": classifier, "tab": "try", "form": form, "answer": answer, "error": error,
                "state": classifier_state(classifier), "retention_days": retention_days(classifier),
+               "labels": classifier_labels(classifier.id),  # the correction buttons under an answer
                "trained": classifier.active_version_id is not None,
                "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
                **_versions_context(classifier, version_number)}

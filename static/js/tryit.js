@@ -27,6 +27,8 @@
       return;
     }
     var a = data.answer;
+    // The correction buttons (feedback.js) follow the answer shown.
+    document.dispatchEvent(new CustomEvent("nanoweb:answer", {detail: a}));
     errorBox.hidden = true;
     result.hidden = false;
     panel.querySelector("[data-verdict]").textContent = a.unknown ? "None of these" : a.label;
@@ -59,14 +61,7 @@
     errorBox.hidden = false;
     errorBox.textContent = "Looking…";
     errorBox.classList.add("pending");
-    fetch(form.action || location.href, {method: "POST", body: body, credentials: "same-origin",
-                                         headers: {"Accept": "application/json"}})
-      .then(function (response) {
-        return response.json().catch(function () {
-          return {error: {message: "The server answered " + response.status + " " + response.statusText + "."}};
-        });
-      })
-      .catch(function () { return {error: {message: "Cannot reach NanoWeb. Check the connection and try again."}}; })
+    window.NanoWeb.postForJson(form.action || location.href, body)
       .then(function (data) {
         errorBox.classList.remove("pending");
         panel.removeAttribute("aria-busy");
