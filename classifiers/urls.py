@@ -1,6 +1,7 @@
 from django.urls import path
 
-from classifiers.views import classifier, files, keys, pages, photos, review, training, tryit
+from classifiers.views import classifier, files, keys, pages, photos, review, share_links, shared, training, tryit
+from classifiers.views import webhooks as webhook_views
 
 C = "classifiers/<uuid:classifier_id>/"
 LABEL = C + "classes/<uuid:label_id>/"
@@ -37,4 +38,11 @@ urlpatterns = [
     path(C + "download/", files.model_download, name="model_download"),
     path(C + "credits.<str:fmt>", files.attribution_download, name="attribution_download"),
     path("images/<uuid:photo_id>/", files.photo_image, name="photo_image"),
+    # Issue 18: share links (the public page has no classifier id in its address) and webhooks.
+    path("s/<str:share_token>/", shared.share_page, name="share_page"),
+    path(C + "share/", share_links.share_link_new, name="share_link_new"),
+    path(C + "share/<uuid:link_id>/revoke/", share_links.share_link_remove, name="share_link_revoke"),
+    path(C + "webhooks/", webhook_views.webhook_new, name="webhook_new"),
+    path(C + "webhooks/<uuid:webhook_id>/test/", webhook_views.webhook_test, name="webhook_test"),
+    path(C + "webhooks/<uuid:webhook_id>/delete/", webhook_views.webhook_remove, name="webhook_delete"),
 ]

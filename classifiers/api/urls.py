@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, credits, images, keys, predict, review, search, training
+from classifiers.api.views import catalog, credits, images, keys, predict, review, search, share, training, webhooks
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
 DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
@@ -47,6 +47,14 @@ urlpatterns = [
     ),
     path(CLASSIFIER + "export/", training.Export.as_view(), name="api-export"),
     path(CLASSIFIER + "predict/", predict.Predict.as_view(), name="api-predict"),
+    # Issue 18: share links and webhooks.
+    path(CLASSIFIER + "share-links/", share.ShareLinkListCreate.as_view(), name="api-share-links"),
+    path(CLASSIFIER + "share-links/<uuid:link_id>/", share.ShareLinkRevoke.as_view(), name="api-share-link"),
+    path(CLASSIFIER + "webhooks/", webhooks.WebhookListCreate.as_view(), name="api-webhooks"),
+    path(CLASSIFIER + "webhooks/<uuid:webhook_id>/", webhooks.WebhookDetail.as_view(), name="api-webhook"),
+    path(CLASSIFIER + "webhooks/<uuid:webhook_id>/deliveries/", webhooks.WebhookDeliveries.as_view(),
+         name="api-webhook-deliveries"),
+    path(CLASSIFIER + "webhooks/<uuid:webhook_id>/test/", webhooks.WebhookTest.as_view(), name="api-webhook-test"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
     re_path(r"^[\s\S]*$", api_not_found),  # [\s\S]: also paths with an encoded newline
 ]

@@ -30,7 +30,14 @@ from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingR
 from classifiers.open_licences import is_open_licence
 from classifiers.services.cleanup import classifier_files_delete
 from classifiers.services.flags import flags_refresh_quietly
-from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, job_send
+from classifiers.services.jobs import (
+    heartbeat,
+    job_claim,
+    job_ended_announce,
+    job_enqueue_on_commit,
+    job_fail,
+    job_send,
+)
 from nanoweb.errors import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -142,6 +149,7 @@ def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
     run.refresh_from_db()
     if not cancelled:
         raise Conflict(f"This training has already ended ({run.status}); there is nothing to cancel.")
+    job_ended_announce(TrainingRun, job_ids=[run.id])
     return run
 
 
@@ -342,6 +350,7 @@ def _save_version(run: TrainingRun, classifier: Classifier, labels: list[Label],
         )
         if not succeeded:
             raise _NoLongerOurs
+        job_ended_announce(TrainingRun, job_ids=[run.id])
     return version
 
 

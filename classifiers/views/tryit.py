@@ -26,7 +26,7 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     if request.method == "POST":
         try:
             image = _image_from(request)
-            answer = _answer(predict_images(classifier=classifier, images=[image])[0])
+            answer = answer_with_bars(predict_images(classifier=classifier, images=[image])[0])
         except ServiceError as exc:
             error, status = exc.message, exc.http_status
         if wants_json(request):
@@ -54,7 +54,7 @@ def _image_from(request: HttpRequest) -> bytes:
     return pictures[0][1]
 
 
-def _answer(prediction: dict) -> dict:
+def answer_with_bars(prediction: dict) -> dict:
     """The prediction with its classes as bars, most likely first."""
     bars = sorted(({"label": name, "percent": round(p * 100, 1)}
                    for name, p in (prediction.get("probabilities") or {}).items()),
