@@ -25,6 +25,10 @@ class Classifier(models.Model):
     precision = models.CharField(max_length=8, default="float")
     # Train only on photos whose licence is known to be open (public domain, CC0, CC BY, CC BY-SA).
     open_licenses_only = models.BooleanField(default=False)
+    # The prediction log (Prediction): whether a small copy of each photo asked about is kept with its answer,
+    # and how many days answers are kept (None: settings.PREDICTION_RETENTION_DAYS, the site's default).
+    keep_prediction_photos = models.BooleanField(default=True)
+    prediction_retention_days = models.PositiveSmallIntegerField(null=True, blank=True)
     active_version = models.ForeignKey(
         "ModelVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -240,6 +244,73 @@ class ModelVersion(models.Model):
     class Meta:
         ordering = ["-number"]
         constraints = [models.UniqueConstraint(fields=["classifier", "number"], name="unique_version_number")]
+
+
+def prediction_photo_path(instance: Prediction, filename: str) -> str:
+    # One folder per classifier, beside its training photos' folder, so deleting a classifier removes them.
+    return f"predictions/{instance.classifier_id}/{instance.id}.jpg"
+
+
+class Prediction(models.Model):
+    """One answer a classifier gave (the prediction log, classifiers/services/predictions_log.py): who asked,
+    what it said, how sure it was, how long it took, and a small copy of the photo unless its owner turned
+    keeping photos off. Kept for the classifier's retention days, then removed in batches by the workers."""
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        PAGE = "page", "Try it page"
+        SHARE = "share", "share link"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="predictions")
+    # The version that answered (any version may answer, not only the active one).
+    version = models.ForeignKey(ModelVersion, on_delete=models.SET_NULL, null=True, related_name="predictions")
+    created_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    # The key the API was called with (null for the pages, the share link, and API calls made signed in).
+    api_key = models.ForeignKey("accounts.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The file name or the link the photo was sent as.
+    name = models.CharField(max_length=255, blank=True)
+    # The class answered; null when the answer is "none of these" (or the class was deleted since).
+    label = models.ForeignKey(Label, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The name of the most likely class at answer time, kept even for "none of these" (the closest class).
+    label_name = models.CharField(max_length=100)
+    confidence = models.FloatField()
+    unknown = models.BooleanField(default=False)  # the answer was "none of these"
+    unknown_score = models.FloatField()
+    # The most likely class's probability minus the second's: small means the model hesitated.
+    margin = models.FloatField()
+    # Time from the photo's bytes to the answer, for the request it came in (a batch's answers share it).
+    latency_ms = models.FloatField()
+    photo = models.FileField(upload_to=prediction_photo_path, max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["classifier", "-created_at"], name="prediction_newest_first"),
+            models.Index(fields=["created_at"], name="prediction_by_age"),  # the clean-up's oldest first
+        ]
+
+
+class PredictionTally(models.Model):
+    """Answers counted per classifier, version, day and measure, kept up to date as answers are logged, so the
+    watch page reads a few hundred rows instead of every answer. Measures (classifiers/prediction_buckets.py):
+    "answers" and "unknown" (bucket 0), "confidence" and "latency" (one row per histogram bucket)."""
+
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    measure = models.CharField(max_length=12)
+    bucket = models.PositiveSmallIntegerField(default=0)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classifier", "version", "day", "measure", "bucket"], name="one_tally_per_bucket"
+            )
+        ]
+        indexes = [models.Index(fields=["classifier", "day"], name="tally_by_classifier_day")]
 
 
 class Worker(models.Model):

@@ -278,6 +278,13 @@ ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), m
 PREDICT_BATCHING = envbool("NANOWEB_PREDICT_BATCHING", True)
 # The longest a prediction waits for others to join its backbone call, in milliseconds.
 PREDICT_BATCH_WAIT_MS = envint("NANOWEB_PREDICT_BATCH_WAIT_MS", 5, minimum=0, maximum=100)
+# The prediction log (classifiers/services/predictions_log.py): every answer is kept, written by a thread
+# beside the answers so keeping one never slows or fails it; 0 keeps none (the load benchmark's "logging off").
+PREDICTION_LOG = envbool("NANOWEB_PREDICTION_LOG", True)
+# Days an answer and its photo are kept, for classifiers whose owner did not choose; the workers remove older
+# ones in batches of PREDICTION_CLEANUP_BATCH rows (and their photos) a round.
+PREDICTION_RETENTION_DAYS = envint("NANOWEB_PREDICTION_RETENTION_DAYS", 30, minimum=1, maximum=3650)
+PREDICTION_CLEANUP_BATCH = envint("NANOWEB_PREDICTION_CLEANUP_BATCH", 2000, minimum=1)
 COMMONS_API_URL = envurl(
     "NANOWEB_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php", schemes=("http", "https")
 )

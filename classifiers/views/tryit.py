@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from uuid import UUID
 
 from django.conf import settings
@@ -10,10 +11,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from classifiers.forms import TryUrlForm
+from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.catalog import classifier_state
 from classifiers.selectors.owned import owned_classifier
 from classifiers.services.prediction import predict_images
+from classifiers.services.predictions_log import prediction_record
 from classifiers.views.common import wants_json
 from nanoweb.errors import InvalidInput, ServiceError
 
@@ -25,8 +28,12 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     answer, error, status = None, "", 200
     if request.method == "POST":
         try:
-            image = _image_from(request)
-            answer = answer_with_bars(predict_images(classifier=classifier, images=[image])[0])
+            picture = _picture_from(request)
+            started = time.perf_counter()
+            predictions = predict_images(classifier=classifier, images=[picture[1]])
+            [log_id] = prediction_record(classifier=classifier, source=Prediction.Source.PAGE, answers=predictions,
+                                         pictures=[picture], latency_ms=(time.perf_counter() - started) * 1000)
+            answer = {**answer_with_bars(predictions[0]), "id": log_id and str(log_id)}
         except ServiceError as exc:
             error, status = exc.message, exc.http_status
         if wants_json(request):
@@ -43,7 +50,7 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     return render(request, "classifiers/try.html", context, status=status)
 
 
-def _image_from(request: HttpRequest) -> bytes:
+def _picture_from(request: HttpRequest) -> tuple[str, bytes]:
     url = request.POST.get("url", "").strip()
     pictures = images_from_request(
         request, file_fields=("image",), urls=lambda: [url] if url else [], single=True,
@@ -51,7 +58,7 @@ def _image_from(request: HttpRequest) -> bytes:
     )
     if not pictures:
         raise InvalidInput("Choose a photo, drop one here, or paste an image link.")
-    return pictures[0][1]
+    return pictures[0]
 
 
 def answer_with_bars(prediction: dict) -> dict:

@@ -23,6 +23,9 @@ class PredictFilesSerializer(serializers.Serializer):
 
 
 class PredictionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(
+        allow_null=True, help_text="This answer in the prediction log (null when the server keeps no log)."
+    )
     name = serializers.CharField(help_text="The file name or URL this answer is for.")
     label = serializers.CharField(help_text="The most likely class.")
     confidence = serializers.FloatField(help_text="Its probability, 0 to 1.")

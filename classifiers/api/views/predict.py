@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from uuid import UUID
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
@@ -9,11 +10,14 @@ from rest_framework import exceptions, generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import ApiKey
 from classifiers.api.schema import errors
 from classifiers.api.serializers.predict import PredictFilesSerializer, PredictionSerializer, PredictUrlsSerializer
+from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.owned import owned_classifier
 from classifiers.services.prediction import predict_images
+from classifiers.services.predictions_log import prediction_record
 from nanoweb.errors import InvalidInput, ServiceError
 
 MAX_IMAGES_PER_REQUEST = 32
@@ -55,7 +59,8 @@ class Predict(generics.GenericAPIView):
         description=(
             "Multipart with `file` (one image) or `files` (several), or JSON with `url` or `urls`. The answer "
             "is one prediction, or a list in the order sent when `files` or `urls` is used. `unknown` is true "
-            "when the image looks like none of the classes. 409 until a version has been trained."
+            "when the image looks like none of the classes. Every answer is kept in the classifier's prediction log "
+            "(`id`; see `GET .../predictions/`). 409 until a version has been trained."
         ),
         tags=["predict"],
         request={"multipart/form-data": PredictFilesSerializer, "application/json": PredictUrlsSerializer},
@@ -68,11 +73,18 @@ class Predict(generics.GenericAPIView):
         images, many = _images(request)
         if len(images) > MAX_IMAGES_PER_REQUEST:
             raise InvalidInput(f"At most {MAX_IMAGES_PER_REQUEST} images a request.", details={"field": "files"})
+        started = time.perf_counter()
         try:
             predictions = predict_images(classifier=classifier, images=[data for _, data in images])
         except ServiceError as exc:
             if "index" in exc.details:  # say which image, by the name the client knows it by
                 exc.details["name"] = images[exc.details["index"]][0]
             raise
-        answers = [{"name": name, **prediction} for (name, _), prediction in zip(images, predictions, strict=True)]
+        ids = prediction_record(
+            classifier=classifier, source=Prediction.Source.API, answers=predictions, pictures=images,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+        )
+        answers = [{"id": log_id, "name": name, **prediction}
+                   for (name, _), prediction, log_id in zip(images, predictions, ids, strict=True)]
         return Response(answers if many else answers[0])

@@ -143,6 +143,25 @@ def train_now(person: Person, classifier_id: str) -> str:
     return run_id
 
 
+def hat_or_shoes_trained(owner: Person) -> Trained:
+    """A "hat or shoes" classifier of `owner`'s, trained through the API on 8 real photos a class, the 9th
+    of each held out. Training runs here (see train_now): the caller replaces job_send."""
+    body = owner.client.post(
+        "/api/v1/classifiers/", {"name": "Hat or shoes", "labels": ["hat", "shoes"]}, format="json"
+    ).json()
+    labels = {label["name"]: label["id"] for label in body["labels"]}
+    held_out = {}
+    for name, label_id in labels.items():
+        *training, held_out[name] = e2e_photos(name)[:9]
+        files = [SimpleUploadedFile(p.name, p.read_bytes(), content_type="image/jpeg") for p in training]
+        added = owner.client.post(
+            f"/api/v1/classifiers/{body['id']}/labels/{label_id}/images/", {"files": files}, format="multipart"
+        )
+        assert added.status_code == 201, added.content
+    run_id = train_now(owner, body["id"])
+    return Trained(owner=owner, classifier_id=body["id"], labels=labels, held_out=held_out, run_id=run_id)
+
+
 def data_settings(folder: Path) -> dict:
     return {
         "MEDIA_ROOT": folder / "media",
@@ -166,23 +185,10 @@ def trained_once(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock(), override_settings(**data_settings(folder)), pytest.MonkeyPatch.context() as mp:
         # Run the training here instead of through the queue (the end-to-end test covers the queue).
         mp.setattr("classifiers.services.jobs.job_send", lambda **task: None)
-        owner = make_person("trainer")
-        body = owner.client.post(
-            "/api/v1/classifiers/", {"name": "Hat or shoes", "labels": ["hat", "shoes"]}, format="json"
-        ).json()
-        labels = {label["name"]: label["id"] for label in body["labels"]}
-        held_out = {}
-        for name, label_id in labels.items():
-            *training, held_out[name] = e2e_photos(name)[:9]
-            files = [SimpleUploadedFile(p.name, p.read_bytes(), content_type="image/jpeg") for p in training]
-            added = owner.client.post(
-                f"/api/v1/classifiers/{body['id']}/labels/{label_id}/images/", {"files": files}, format="multipart"
-            )
-            assert added.status_code == 201, added.content
-        run_id = train_now(owner, body["id"])
-    yield Trained(owner=owner, classifier_id=body["id"], labels=labels, held_out=held_out, run_id=run_id), folder
+        world = hat_or_shoes_trained(make_person("trainer"))
+    yield world, folder
     with django_db_blocker.unblock():
-        owner.user.delete()
+        world.owner.user.delete()
 
 
 @pytest.fixture
