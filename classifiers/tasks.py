@@ -10,6 +10,7 @@ from celery import shared_task
 
 from classifiers.services.search_jobs import search_job_execute
 from classifiers.services.training import TransientError, training_run_execute, training_run_give_up
+from classifiers.services.unknown_alert import unknown_share_check
 from classifiers.services.webhooks import webhook_delivery_attempt
 from classifiers.services.workers import worker_answer
 
@@ -47,3 +48,9 @@ def deliver_webhook(self, delivery_id: str) -> None:
     wait = webhook_delivery_attempt(delivery_id=delivery_id)
     if wait is not None:
         raise self.retry(countdown=wait, max_retries=None)  # the delivery row counts the tries
+
+
+# The "none of these" share of a classifier's last hour, against its webhooks' thresholds.
+@shared_task(name="classifiers.check_unknown_share", ignore_result=True)
+def check_unknown_share(classifier_id: str) -> None:
+    unknown_share_check(classifier_id=classifier_id)

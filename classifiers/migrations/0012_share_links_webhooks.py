@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classifiers', '0009_worker_liveness'),
+        ('classifiers', '0010_prediction_log'),
     ]
 
     operations = [

@@ -1,30 +1,36 @@
 """A share link's public page: anyone with the link, signed in or not, asks one classifier about a photo.
 
 It shows the classifier's name, its classes and the answers, nothing else of its owner's (no photos, no
-results, no other classifiers, no account). Answers are limited per address (NANOWEB_SHARE_RATE) and only
-files are taken, never addresses: a visitor cannot make NanoWeb fetch from the web for them. The form
-carries Django's CSRF token like every other (the cookie needs no account), so another site cannot post
-photos through a visitor's browser. Responses are never cached, so a revoked link is a 404 at once.
+results, no other classifiers, no account). Answers are kept in the prediction log with source "share",
+limited per address (NANOWEB_SHARE_RATE), and made from files only, never addresses: a visitor cannot
+make NanoWeb fetch from the web for them. The form carries Django's CSRF token like every other (the
+cookie needs no account), so another site cannot post photos through a visitor's browser. Responses are
+never cached, so a revoked link is a 404 at once.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework.throttling import SimpleRateThrottle
 
+from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.share_links import share_link_live
 from classifiers.services.prediction import predict_images
+from classifiers.services.predictions_log import prediction_record
 from classifiers.views.common import wants_json
 from classifiers.views.tryit import answer_with_bars
-from nanoweb.errors import InvalidInput, ServiceError
+from nanoweb.errors import Conflict, InvalidInput, ServiceError
 
 # What of an answer a visitor sees: the verdict and a bar per class (no version, no scores behind them).
 SHOWN = ("label", "unknown", "percent", "bars")
+# The owner is told to train; a visitor can do nothing about it.
+NOT_READY = "This classifier is not ready to answer yet. Ask the person who gave you this link to try again later."
 
 
 class ShareRate(SimpleRateThrottle):
@@ -51,8 +57,11 @@ def _answer(request: HttpRequest, link) -> dict:
                                    max_file_bytes=settings.MAX_UPLOAD_BYTES)
     if not pictures:
         raise InvalidInput("Choose a photo, or drop one here.")
-    prediction = predict_images(classifier=link.classifier, images=[pictures[0][1]])[0]
-    answer = answer_with_bars(prediction)
+    started = time.perf_counter()
+    predictions = predict_images(classifier=link.classifier, images=[pictures[0][1]])
+    prediction_record(classifier=link.classifier, source=Prediction.Source.SHARE, answers=predictions,
+                      pictures=pictures[:1], latency_ms=(time.perf_counter() - started) * 1000)
+    answer = answer_with_bars(predictions[0])
     return {key: answer[key] for key in SHOWN}
 
 
@@ -67,6 +76,8 @@ def share_page(request: HttpRequest, share_token: str) -> HttpResponse:
         else:
             try:
                 answer = _answer(request, link)
+            except Conflict:
+                error, status = NOT_READY, 409
             except ServiceError as exc:
                 error, status = exc.message, exc.http_status
         if wants_json(request):
@@ -75,6 +86,7 @@ def share_page(request: HttpRequest, share_token: str) -> HttpResponse:
             return response
     version = classifier.active_version
     context = {"name": classifier.name, "answer": answer, "error": error, "trained": version is not None,
+               "not_ready": NOT_READY,
                "classes": [label["name"] for label in version.labels] if version else []}
     response = render(request, "classifiers/shared.html", context, status=status)
     response["Cache-Control"] = "no-store"
