@@ -147,7 +147,7 @@ class WebhookForm(forms.Form):
     url = forms.CharField(label="Address to call", max_length=2000,
                           widget=forms.URLInput(attrs={"placeholder": "https://example.org/nanoweb-hook"}))
     events = forms.MultipleChoiceField(label="Call it when", choices=EVENT_CHOICES,
-                                       widget=forms.CheckboxSelectMultiple,
+                                       widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
                                        initial=["training.finished", "search.finished"])
     unknown_percent = forms.IntegerField(
         label="“Many” means more than this percentage", min_value=1, max_value=99, initial=30, required=False,
