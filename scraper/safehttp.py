@@ -328,21 +328,8 @@ def post(url: str, *, body: bytes, headers: dict[str, str], max_bytes: int, time
     def send(ends: float, total: float) -> Fetched:
         host = urlsplit(url).hostname or url
         left = max(0.1, ends - time.monotonic())
-        try:
-            response = _session(guarded=True).post(
-                url, data=body, headers=headers, stream=True, allow_redirects=False,
-                timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(timeout, left)))
-        except BlockedAddress as exc:
-            raise FetchError(
-                "blocked_address",
-                f"{exc.host} points to {exc.address}, an address inside a private network; NanoWeb only "
-                "calls addresses on the public internet.",
-                url=url,
-            ) from None
-        except requests.exceptions.Timeout:
-            raise FetchError("timeout", f"{host} did not answer in time.", url=url) from None
-        except requests.exceptions.RequestException as exc:
-            raise FetchError("connection_failed", f"Could not connect to {host}: {_reason(exc)}.", url=url) from None
+        response = _send(_session(guarded=True).post, url, host=host, data=body, headers=headers, stream=True,
+                         allow_redirects=False, timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(timeout, left)))
         with response:
             watchdog = getattr(_local, "watchdog", None)
             if watchdog is not None:
@@ -397,20 +384,9 @@ def _fetch_hops(url: str, *, max_bytes: int, guarded: bool, accept: str, extra_h
     for hop in range(settings.FETCH_MAX_REDIRECTS + 1):
         session = _session(guarded=guarded and not (hop == 0 and trusted_first_hop))
         left = max(0.1, ends - time.monotonic())
-        try:
-            response = session.get(url, headers=headers, params=params, stream=True, allow_redirects=False,
-                                   timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(read_timeout, left)))
-        except BlockedAddress as exc:
-            raise FetchError(
-                "blocked_address",
-                f"{exc.host} points to {exc.address}, an address inside a private network; NanoWeb only "
-                "fetches from the public internet.",
-                url=url,
-            ) from None
-        except requests.exceptions.Timeout:
-            raise FetchError("timeout", f"{host} did not answer in time.", url=url) from None
-        except requests.exceptions.RequestException as exc:
-            raise FetchError("connection_failed", f"Could not connect to {host}: {_reason(exc)}.", url=url) from None
+        response = _send(session.get, url, host=host, headers=headers, params=params, stream=True,
+                         allow_redirects=False,
+                         timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(read_timeout, left)))
         params = None  # only the first request carries query parameters; a redirect's Location is complete
         with response:
             if response.is_redirect:
@@ -432,6 +408,24 @@ def _fetch_hops(url: str, *, max_bytes: int, guarded: bool, accept: str, extra_h
                            content_type=response.headers.get("Content-Type", ""), content=content)
     raise FetchError("too_many_redirects",
                      f"{host} redirected more than {settings.FETCH_MAX_REDIRECTS} times.", url=url)
+
+
+def _send(method, url: str, *, host: str, **kwargs) -> requests.Response:
+    """`method(url, **kwargs)`'s response (a session's get or post), or FetchError saying in words why there
+    is none."""
+    try:
+        return method(url, **kwargs)
+    except BlockedAddress as exc:
+        raise FetchError(
+            "blocked_address",
+            f"{exc.host} points to {exc.address}, an address inside a private network; NanoWeb only "
+            "fetches from the public internet.",
+            url=url,
+        ) from None
+    except requests.exceptions.Timeout:
+        raise FetchError("timeout", f"{host} did not answer in time.", url=url) from None
+    except requests.exceptions.RequestException as exc:
+        raise FetchError("connection_failed", f"Could not connect to {host}: {_reason(exc)}.", url=url) from None
 
 
 def _read_capped(response: requests.Response, *, max_bytes: int, deadline: float, total: float, url: str,
