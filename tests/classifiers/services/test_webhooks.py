@@ -164,3 +164,33 @@ def test_a_classifier_without_webhooks_costs_an_ended_job_nothing(classifier, qu
         assert job_fail(TrainingRun.objects.filter(id=run.id), error="x") == 1
     assert not WebhookDelivery.objects.exists() and queued == []
     assert Webhook.objects.count() == 0
+
+
+def docs_check():
+    """The receiver's check as docs/webhooks.md prints it, run as written."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "webhooks.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "docs/webhooks.md", "exec"), namespace)  # noqa: S102 - our own documentation
+    return namespace["nanoweb_call_is_genuine"]
+
+
+def test_the_check_in_the_docs_accepts_a_real_call_and_refuses_a_replayed_or_altered_one(
+        classifier, web, loopback_allowed, queued):
+    address = web.route("/hook", lambda request: Reply(200, b"ok"))
+    hook = webhook_create(classifier=classifier, url=address, events=["search.finished"])
+    webhook_delivery_attempt(delivery_id=webhook_ping(webhook=hook).id)
+    [call] = web.requests
+    headers = {"X-NanoWeb-Timestamp": call.headers["x-nanoweb-timestamp"],
+               "X-NanoWeb-Signature": call.headers["x-nanoweb-signature"]}
+    genuine = docs_check()
+    assert genuine(hook.secret, headers, call.body)
+    assert not genuine(hook.secret, headers, call.body.replace(b"ping", b"pong"))
+    assert not genuine("whsec_another", headers, call.body)
+    # The same call played back ten minutes later: its signature is still right, its timestamp too old.
+    old = str(int(call.headers["x-nanoweb-timestamp"]) - 600)
+    signed_old = "sha256=" + hmac.new(hook.secret.encode(), old.encode() + b"." + call.body,
+                                      hashlib.sha256).hexdigest()
+    assert not genuine(hook.secret, {"X-NanoWeb-Timestamp": old, "X-NanoWeb-Signature": signed_old}, call.body)
