@@ -194,3 +194,24 @@ def test_the_check_in_the_docs_accepts_a_real_call_and_refuses_a_replayed_or_alt
     signed_old = "sha256=" + hmac.new(hook.secret.encode(), old.encode() + b"." + call.body,
                                       hashlib.sha256).hexdigest()
     assert not genuine(hook.secret, {"X-NanoWeb-Timestamp": old, "X-NanoWeb-Signature": signed_old}, call.body)
+
+
+def test_a_search_that_ran_is_announced_when_it_ends_with_what_it_brought(
+        classifier, web, loopback_allowed, queued, settings, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from classifiers.services.search_jobs import search_job_create, search_job_execute
+    from tests.classifiers.services.test_search_jobs import photo_listings
+    from tests.fakes.search import FakeCommons
+
+    settings.COMMONS_API_URL = FakeCommons(web, photo_listings()).api_url
+    webhook_create(classifier=classifier, url=web.url("/hook"), events=["search.finished"])
+    with transaction.atomic():  # queued on commit, which the test's transaction holds back: it runs here
+        job = search_job_create(label=classifier.labels.get(name="hat"), count=4, providers=["commons"])
+    with django_capture_on_commit_callbacks(execute=True):
+        search_job_execute(job_id=job.id)
+    [delivery] = WebhookDelivery.objects.all()
+    details = json.loads(delivery.body)["details"]
+    assert (delivery.event, details["status"], details["label"], details["downloaded"]) == (
+        "search.finished", "succeeded", "hat", 4)
+    assert queued == [("classifiers.deliver_webhook", str(delivery.id))]
