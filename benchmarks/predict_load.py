@@ -4,14 +4,17 @@ It builds a real classifier the way a person would (photos in, training through 
 each path asked for, starts gunicorn on 127.0.0.1 as `make run` does (gthread workers: several requests at
 once in each process) and keeps N clients posting photos to POST /api/v1/classifiers/{id}/predict/ for
 DURATION seconds at each concurrency, the paths taking turns. Reports requests/s, p50/p99 latency and
-errors per concurrency, the resident memory of the web and worker processes, and the new path's requests/s
-over the old one's in the same run. The old path answers each request on its own
-(NANOWEB_PREDICT_BATCHING=0); the new one shares backbone calls between the requests of a process.
+errors per concurrency, the resident memory of the web and worker processes, and the paths' requests/s
+against each other in the same run. The paths (PATHS): old answers each request on its own
+(NANOWEB_PREDICT_BATCHING=0); new shares backbone calls between the requests of a process; both keep no
+prediction log. logged is new with the prediction log on, keeping every answer and a small copy of its photo
+(issue 18): --logging measures it against new at 8 clients, and counts the answers the log kept.
 Loopback only, bounded in time and count.
 
     .venv/bin/python benchmarks/predict_load.py --json            # embedded SQLite + filesystem broker
     DATABASE_URL=postgres://postgres@127.0.0.1/nanoweb_bench CELERY_BROKER_URL=redis://127.0.0.1:6379/14 \
         .venv/bin/python benchmarks/predict_load.py --json        # PostgreSQL + Redis
+    DATABASE_URL=... CELERY_BROKER_URL=... .venv/bin/python benchmarks/predict_load.py --logging --json
 
 The last line with --json is one JSON object.
 """
@@ -36,6 +39,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 RUNALL_THREADS = 4  # what `make run` starts (nanoweb/management/commands/runall.py)
+# The environment each path's web server runs with.
+PATHS = {
+    "old": {"NANOWEB_PREDICT_BATCHING": "0", "NANOWEB_PREDICTION_LOG": "0"},
+    "new": {"NANOWEB_PREDICT_BATCHING": "1", "NANOWEB_PREDICTION_LOG": "0"},
+    "logged": {"NANOWEB_PREDICT_BATCHING": "1", "NANOWEB_PREDICTION_LOG": "1"},
+}
 
 
 def free_port() -> int:
@@ -131,6 +140,19 @@ def summary(concurrency: int, slices: list[dict]) -> dict:
     }
 
 
+def answers_logged(classifier_id: str, logged_run: dict, *, settle_s: float = 10.0) -> dict:
+    """How many answers the log kept, against those the logged path gave (its warm-up's included): waits
+    up to `settle_s` for the servers' log threads to write the last of them."""
+    from classifiers.models import Prediction
+
+    answered = logged_run["warm_up_requests"] + sum(level["requests"] for level in logged_run["levels"])
+    kept = Prediction.objects.filter(classifier_id=classifier_id)
+    deadline = time.monotonic() + settle_s
+    while kept.count() < answered and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return {"answered": answered, "answers_kept": kept.count(), "photos_kept": kept.exclude(photo="").count()}
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -145,7 +167,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="slices each path's seconds are measured in")
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated client counts")
     parser.add_argument("--paths", default="old,new",
-                        help="old (each request on its own), new (shared backbone calls), or both, in that order")
+                        help="comma-separated, from old (each request on its own), new (shared backbone calls), "
+                             "logged (new, keeping every answer and its photo in the prediction log)")
+    parser.add_argument("--logging", action="store_true",
+                        help="the prediction log's cost: --paths new,logged --concurrency 8")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=RUNALL_THREADS, help="threads per web worker")
     parser.add_argument("--data", type=Path, default=REPO / "tests" / "data" / "engine" / "clothing",
@@ -154,10 +179,12 @@ def main() -> None:
     parser.add_argument("--train-per-class", type=int, default=10)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.logging:
+        args.paths, args.concurrency = "new,logged", "8"
     levels = [int(level) for level in args.concurrency.split(",")]
     paths = [path.strip() for path in args.paths.split(",")]
-    if not set(paths) <= {"old", "new"}:
-        raise SystemExit("--paths takes old, new or both")
+    if not paths or not set(paths) <= set(PATHS):
+        raise SystemExit(f"--paths takes some of {', '.join(PATHS)}")
 
     data_dir = Path(tempfile.mkdtemp(prefix="nanoweb-load-"))
     os.environ["NANOWEB_DATA_DIR"] = str(data_dir)
@@ -187,12 +214,12 @@ def main() -> None:
             [sys.executable, "-m", "gunicorn", "nanoweb.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(args.web_workers), "--threads", str(args.threads), "--timeout", "120",
              "--log-level", "warning"],
-            cwd=REPO, env={**env, "NANOWEB_PREDICT_BATCHING": "1" if path == "new" else "0"},
+            cwd=REPO, env={**env, **PATHS[path]},
         )
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    web = start_web(port, "new")
+    web = start_web(port, "new")  # to build the classifier; the measured servers start afterwards
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "nanoweb", "worker", "--concurrency", "1", "--loglevel", "WARNING"],
         cwd=REPO, env=env,
@@ -237,11 +264,12 @@ def main() -> None:
             server_port = free_port()
             servers[path] = (start_web(server_port, path), f"http://127.0.0.1:{server_port}")
         web = None
-        for _, server in servers.values():
+        warm_up: dict[str, int] = {}
+        for path, (_, server) in servers.items():
             wait_for(server + "/health/", 60)
             # Every web process loads its session and the model once before the clock starts.
-            load(f"{server}/api/v1/classifiers/{classifier_id}/predict/", headers, bodies,
-                 concurrency=2 * args.web_workers * args.threads, duration=3)
+            warm_up[path] = len(load(f"{server}/api/v1/classifiers/{classifier_id}/predict/", headers, bodies,
+                                     concurrency=2 * args.web_workers * args.threads, duration=3)["latencies"])
         slices: dict[str, dict[int, list[dict]]] = {path: {level: [] for level in levels} for path in paths}
         for level in levels:
             for number in range(args.rounds):
@@ -252,7 +280,7 @@ def main() -> None:
                                                     duration=args.duration / args.rounds))
         runs = {
             path: {"levels": [summary(level, slices[path][level]) for level in levels],
-                   "web_rss_mb": rss_mb(servers[path][0].pid)}
+                   "web_rss_mb": rss_mb(servers[path][0].pid), "warm_up_requests": warm_up[path]}
             for path in paths
         }
         result = {
@@ -263,11 +291,14 @@ def main() -> None:
             "database": django.db.connection.vendor,
             "broker": env.get("CELERY_BROKER_URL", "filesystem://").split("://", 1)[0],
         }
-        if {"old", "new"} <= set(runs):
-            result["new_over_old"] = {
-                str(new["concurrency"]): round(new["requests_per_s"] / max(old["requests_per_s"], 0.1), 2)
-                for old, new in zip(runs["old"]["levels"], runs["new"]["levels"], strict=True)
-            }
+        for faster, slower in (("new", "old"), ("logged", "new")):
+            if {faster, slower} <= set(runs):
+                result[f"{faster}_over_{slower}"] = {
+                    str(a["concurrency"]): round(a["requests_per_s"] / max(b["requests_per_s"], 0.1), 2)
+                    for b, a in zip(runs[slower]["levels"], runs[faster]["levels"], strict=True)
+                }
+        if "logged" in runs:
+            result["logged"] = answers_logged(classifier_id, runs["logged"])
     finally:
         for process in [web, worker, *(process for process, _ in servers.values())]:
             if process is not None and process.poll() is None:
@@ -280,8 +311,13 @@ def main() -> None:
                   f"p99 {level['p99_ms']} ms, {level['errors']} errors")
         print(f"{path} path: RSS web {measured['web_rss_mb']} MB")
     print(f"RSS worker {result['worker_rss_mb']} MB; {args.web_workers} web workers × {args.threads} threads")
-    for level, ratio in result.get("new_over_old", {}).items():
-        print(f"new over old at concurrency {level}: {ratio}×")
+    for faster, slower in (("new", "old"), ("logged", "new")):
+        for level, ratio in result.get(f"{faster}_over_{slower}", {}).items():
+            print(f"{faster} over {slower} at concurrency {level}: {ratio}×")
+    if "logged" in result:
+        kept = result["logged"]
+        print(f"prediction log: {kept['answers_kept']} of {kept['answered']} answers kept "
+              f"({kept['photos_kept']} with their photo)")
     if args.json:
         print(json.dumps(result))
 

@@ -77,6 +77,20 @@ class ClassifierSettingsForm(forms.Form):
         help_text="Public domain, CC0, CC BY and CC BY-SA. Your own uploads and photos without a known licence "
                   "are left out of training (they stay here); the results say how many.",
     )
+    keep_prediction_photos = forms.BooleanField(
+        label="Keep a small copy of each photo it is asked about", required=False,
+        help_text="Shown beside each answer under Answers, so you can see what it was asked. Turning this off "
+                  "also deletes the copies kept so far.",
+    )
+    prediction_retention_days = forms.IntegerField(
+        label="Keep answers for how many days", required=False, min_value=1, max_value=3650,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["prediction_retention_days"].help_text = (
+            "Older answers and their photos are deleted. Leave empty for the usual "
+            f"{settings.PREDICTION_RETENTION_DAYS} days.")
 
 
 class LabelForm(forms.Form):

@@ -287,7 +287,7 @@ class Prediction(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["classifier", "-created_at"], name="prediction_newest_first"),
+            models.Index(fields=["classifier", "-created_at", "-id"], name="prediction_newest_first"),
             models.Index(fields=["created_at"], name="prediction_by_age"),  # the clean-up's oldest first
         ]
 

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from classifiers.views import classifier, files, keys, pages, photos, review, share_links, shared, training, tryit
+from classifiers.views import (
+    answers,
+    classifier,
+    files,
+    keys,
+    pages,
+    photos,
+    review,
+    share_links,
+    shared,
+    training,
+    tryit,
+)
 from classifiers.views import webhooks as webhook_views
 
 C = "classifiers/<uuid:classifier_id>/"
@@ -32,6 +44,9 @@ urlpatterns = [
     path(C + "runs/<uuid:run_id>/cancel/", training.run_cancel, name="run_cancel"),
     path(C + "versions/<int:number>/activate/", training.version_make_active, name="version_activate"),
     path(C + "try/", tryit.try_it, name="classifier_try"),
+    # The prediction log: how it has been answering, and each answer with its photo.
+    path(C + "answers/", answers.answers, name="classifier_answers"),
+    path(C + "answers/<uuid:prediction_id>/photo/", answers.prediction_photo, name="prediction_photo"),
     path(C + "api/", keys.api_page, name="classifier_api"),
     path(C + "api/keys/", keys.api_key_new, name="api_key_new"),
     path(C + "api/keys/<uuid:key_id>/revoke/", keys.api_key_remove, name="api_key_revoke"),

@@ -63,6 +63,20 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
             "too_small",
             f"This picture is only {width} × {height} pixels; NanoWeb needs at least {minimum} pixels on each side.",
         )
+    image = _small_upright_rgb(image, max_side)
+    out = io.BytesIO()
+    # No exif= or icc_profile=, and an empty comment (Pillow would copy the original's): metadata stripped.
+    image.save(out, "JPEG", quality=JPEG_QUALITY, comment=b"")
+    jpeg = out.getvalue()
+    colour = low_detail_colour(image)
+    return NormalisedImage(
+        jpeg=jpeg, width=image.width, height=image.height, sha256=hashlib.sha256(jpeg).hexdigest(),
+        phash="" if colour else str(imagehash.phash(image)), colour=colour,
+    )
+
+
+def _small_upright_rgb(image: Image.Image, max_side: int) -> Image.Image:
+    """An opened picture decoded, upright and RGB, its longest side at most max_side."""
     if image.format in ("JPEG", "MPO"):
         # Decode JPEGs at a reduced scale straight away when they are much larger than we keep.
         image.draft("RGB", (max_side, max_side))
@@ -75,15 +89,21 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
     image = _to_rgb(image)
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
+
+
+def thumbnail_jpeg(data: bytes, *, max_side: int, quality: int = 80) -> bytes:
+    """A small copy of a picture to show beside something said about it (the prediction log's): upright, RGB,
+    no metadata, its longest side at most max_side. Only the checks that keep the decoding safe (pixel count
+    from the header) run, none of normalise_image's hashing: it is made for every answer a server gives.
+    Raises ImageRejected for what cannot be read."""
+    image = _open(data)
+    width, height = image.size
+    if width * height > settings.IMAGE_MAX_PIXELS:
+        raise _too_many_pixels(width * height, f"{width} × {height} pixels ")
     out = io.BytesIO()
-    # No exif= or icc_profile=, and an empty comment (Pillow would copy the original's): metadata stripped.
-    image.save(out, "JPEG", quality=JPEG_QUALITY, comment=b"")
-    jpeg = out.getvalue()
-    colour = low_detail_colour(image)
-    return NormalisedImage(
-        jpeg=jpeg, width=image.width, height=image.height, sha256=hashlib.sha256(jpeg).hexdigest(),
-        phash="" if colour else str(imagehash.phash(image)), colour=colour,
-    )
+    _small_upright_rgb(image, max_side).save(out, "JPEG", quality=quality, comment=b"")
+    return out.getvalue()
 
 
 # The grey levels of a picture shrunk to 32 x 32 (what the perceptual hash looks at) spread less than this:

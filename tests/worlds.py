@@ -1,5 +1,6 @@
 """A classifier with one of everything a page can show: photos (one flagged), a running web search, a
-finished training run, an active and an older version with full metrics, an API key, a removal to undo.
+finished training run, an active and an older version with full metrics, an API key, a removal to undo, an
+answer in its prediction log.
 Security tests fill every path parameter of the site from it and read every page it makes appear."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from accounts.services import api_key_create
 from classifiers.models import Classifier, ModelVersion, PhotoRemoval, SearchJob, ShareLink, TrainingRun, Webhook
 from classifiers.services.catalog import classifier_create
 from classifiers.services.uploads import photos_add_uploads
+from tests.classifiers.prediction_log import answer, log
 from tests.fakes.images import photo
 
 
@@ -62,7 +64,9 @@ def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_nam
     webhook = Webhook.objects.create(classifier=classifier, url="https://example.org/hook", secret="s",
                                      events=["training.finished"])
     link = ShareLink.objects.create(classifier=classifier, token=f"revoked-{classifier.id}", revoked_at=job.created_at)
-    return {"classifier_id": classifier.id, "label_id": first.id, "image_id": flagged.id,
+    # An answer in its prediction log, naming the first class, with its kept photo.
+    [logged] = log(answer(classifier, label=first.name, version=active.number, name=f"{name}.jpg", picture=photo(4)))
+    return {"classifier_id": classifier.id, "prediction_id": logged.id, "label_id": first.id, "image_id": flagged.id,
             "webhook_id": webhook.id, "link_id": link.id, "share_token": link.token,
             "photo_id": flagged.id, "removal_id": removal.id, "job_id": job.id, "run_id": run.id, "key_id": key.id,
             "number": older.number, "fmt": "csv",

@@ -7,7 +7,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from classifiers.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from classifiers.api.errors import api_not_found
-from classifiers.api.views import catalog, credits, images, keys, predict, review, search, share, training, webhooks
+from classifiers.api.views import (
+    catalog,
+    credits,
+    images,
+    keys,
+    predict,
+    predictions,
+    review,
+    search,
+    share,
+    training,
+    webhooks,
+)
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
 DESCRIPTION = (Path(__file__).parent / "description.md").read_text()
@@ -47,6 +59,13 @@ urlpatterns = [
     ),
     path(CLASSIFIER + "export/", training.Export.as_view(), name="api-export"),
     path(CLASSIFIER + "predict/", predict.Predict.as_view(), name="api-predict"),
+    # The prediction log.
+    path(CLASSIFIER + "predictions/", predictions.PredictionList.as_view(), name="api-predictions"),
+    path(CLASSIFIER + "predictions/stats/", predictions.PredictionStats.as_view(), name="api-prediction-stats"),
+    path(CLASSIFIER + "predictions/<uuid:prediction_id>/", predictions.PredictionDetail.as_view(),
+         name="api-prediction"),
+    path(CLASSIFIER + "predictions/<uuid:prediction_id>/image/", predictions.PredictionImage.as_view(),
+         name="api-prediction-image"),
     # Issue 18: share links and webhooks.
     path(CLASSIFIER + "share-links/", share.ShareLinkListCreate.as_view(), name="api-share-links"),
     path(CLASSIFIER + "share-links/<uuid:link_id>/", share.ShareLinkRevoke.as_view(), name="api-share-link"),

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['classifier', '-created_at'], name='prediction_newest_first'), models.Index(fields=['created_at'], name='prediction_by_age')],
+                'indexes': [models.Index(fields=['classifier', '-created_at', '-id'], name='prediction_newest_first'), models.Index(fields=['created_at'], name='prediction_by_age')],
             },
         ),
         migrations.CreateModel(

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, ModelVersion, Photo, Prediction, SearchJob, TrainingRun
 from nanoweb.errors import NotFound
 
 
@@ -91,3 +91,11 @@ def classifier_label(classifier: Classifier, label_id: object) -> Label | None:
     """One class of `classifier` (already the user's), or None: a move's target is checked, not a 404."""
     valid = _uuids([label_id])
     return classifier.labels.filter(id=valid[0]).first() if valid else None
+
+
+def owned_prediction(user: AbstractBaseUser, classifier_id: UUID, prediction_id: UUID) -> Prediction:
+    """One logged answer of a classifier of this user's (the prediction log)."""
+    return _the_one(
+        Prediction.objects.filter(id=prediction_id, classifier_id=classifier_id, classifier__owner=user)
+        .select_related("version", "label"),
+        f"Classifier {classifier_id} of yours has no logged answer with id {prediction_id}.")

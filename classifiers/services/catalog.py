@@ -52,12 +52,22 @@ def classifier_create(*, owner: AbstractBaseUser, name: str, label_names: list[s
     return classifier
 
 
-def classifier_update(*, classifier: Classifier, name: str | None = None,
-                      open_licenses_only: bool | None = None) -> Classifier:
+UNCHANGED = object()  # a setting left as it is (None has a meaning of its own for some)
+
+
+def classifier_update(*, classifier: Classifier, name: str | None = None, open_licenses_only: bool | None = None,
+                      keep_prediction_photos: bool | None = None,
+                      prediction_retention_days: int | None | object = UNCHANGED) -> Classifier:
+    """Change the given settings. prediction_retention_days: days its answers are kept, None for the site's
+    default. Photos already kept when keeping them is turned off are deleted by the workers' clean-up."""
     if name is not None:
         classifier.name = clean_name(name, what="classifier")
     if open_licenses_only is not None:
         classifier.open_licenses_only = bool(open_licenses_only)
+    if keep_prediction_photos is not None:
+        classifier.keep_prediction_photos = bool(keep_prediction_photos)
+    if prediction_retention_days is not UNCHANGED:
+        classifier.prediction_retention_days = prediction_retention_days
     classifier.save()
     return classifier
 

@@ -2,7 +2,8 @@
 
 A classifier's files live in two folders named by its id: its trained versions under ARTIFACTS_DIR/<id>/
 (each version's model.json with the class names and metrics naming photos, arrays.npz with the "none of
-these" bank of photo features, the export zip beside them) and its photos under MEDIA examples/<id>/.
+these" bank of photo features, the export zip beside them), its photos under MEDIA examples/<id>/ and the
+photos its prediction log kept under MEDIA predictions/<id>/.
 They are removed after the row is gone (on commit), so a failure leaves files without a row, never a row
 without files; whatever a crash or a failure left is found by `orphan_files_delete`, which every worker
 runs from its recovery loop. A folder is only swept when no classifier row has its id and nothing in it
@@ -23,12 +24,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 
-from classifiers.models import Classifier, Photo
+from classifiers.models import Classifier, Photo, Prediction
 from classifiers.services.prediction import loaded_models_forget
 
 log = logging.getLogger(__name__)
 
 PHOTO_FOLDER = "examples"  # classifiers.models.photo_upload_path
+LOG_PHOTO_FOLDER = "predictions"  # classifiers.models.prediction_photo_path
 # Nothing in a folder swept as an orphan changed for this long. Far longer than any write takes: a model is
 # written in seconds, and a training touches its folder only when it saves.
 ORPHAN_GRACE_SECONDS = 3600
@@ -44,15 +46,25 @@ def classifier_files_delete(*, classifier_id: uuid.UUID | str, version_ids: Iter
         pass
     except OSError:
         log.exception("could not remove the model files of deleted classifier %s", classifier_id)
-    try:
-        _photo_folder_delete(default_storage, f"{PHOTO_FOLDER}/{classifier_id}")
-    except Exception:  # a storage service may fail in its own ways
-        log.exception("could not remove the photo files of deleted classifier %s", classifier_id)
+    for root in (PHOTO_FOLDER, LOG_PHOTO_FOLDER):
+        try:
+            _photo_folder_delete(default_storage, root, str(classifier_id))
+        except Exception:  # a storage service may fail in its own ways
+            log.exception("could not remove the %s files of deleted classifier %s", root, classifier_id)
 
 
-def _photo_folder_delete(storage: Storage, folder: str) -> None:
-    if Photo.objects.filter(image__startswith=folder + "/").exists():
-        return  # a live photo's file is in it: never ours to remove
+def _has_live_files(root: str, classifier_folder: str) -> bool:
+    """Whether a row still points at a file in root/classifier_folder/ (a photo, or a logged answer's photo)."""
+    if root == LOG_PHOTO_FOLDER:
+        # Named by the classifier's id (prediction_photo_path): asked through the log's index, not its paths.
+        return Prediction.objects.filter(classifier_id=classifier_folder).exclude(photo="").exists()
+    return Photo.objects.filter(image__startswith=f"{root}/{classifier_folder}/").exists()
+
+
+def _photo_folder_delete(storage: Storage, root: str, classifier_folder: str) -> None:
+    if _has_live_files(root, classifier_folder):
+        return  # a live row's file is in it: never ours to remove
+    folder = f"{root}/{classifier_folder}"
     local = _local_path(storage, folder)
     if local is not None:
         if local.exists():
@@ -81,7 +93,8 @@ def orphan_files_delete(*, grace_seconds: float = ORPHAN_GRACE_SECONDS) -> int:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
             log.warning("removed the model files of a classifier that no longer exists: %s", folder)
-    removed += _photo_orphans_delete(default_storage, cutoff)
+    for root in (PHOTO_FOLDER, LOG_PHOTO_FOLDER):
+        removed += _photo_orphans_delete(default_storage, root, cutoff)
     return removed
 
 
@@ -116,18 +129,18 @@ def _newest_change(folder: Path) -> float:
     return newest
 
 
-def _photo_orphans_delete(storage: Storage, cutoff: float) -> int:
-    local = _local_path(storage, PHOTO_FOLDER)
+def _photo_orphans_delete(storage: Storage, root: str, cutoff: float) -> int:
+    local = _local_path(storage, root)
     removed = 0
     if local is not None:
         for folder in _orphans(_subfolders(local)):
-            if _newest_change(folder) < cutoff and not _has_live_photos(folder.name):
+            if _newest_change(folder) < cutoff and not _has_live_files(root, folder.name):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
-                log.warning("removed the photos of a classifier that no longer exists: %s", folder)
+                log.warning("removed the %s files of a classifier that no longer exists: %s", root, folder)
         return removed
     try:
-        names, _ = storage.listdir(PHOTO_FOLDER)
+        names, _ = storage.listdir(root)
     except FileNotFoundError:
         return 0
     for name in names:
@@ -135,16 +148,12 @@ def _photo_orphans_delete(storage: Storage, cutoff: float) -> int:
             classifier_id = uuid.UUID(name)
         except ValueError:
             continue
-        if Classifier.objects.filter(id=classifier_id).exists() or _has_live_photos(name):
+        if Classifier.objects.filter(id=classifier_id).exists() or _has_live_files(root, name):
             continue
-        folder = f"{PHOTO_FOLDER}/{name}"
+        folder = f"{root}/{name}"
         _, files = storage.listdir(folder)
         if all(storage.get_modified_time(f"{folder}/{file}").timestamp() < cutoff for file in files):
             for file in files:
                 storage.delete(f"{folder}/{file}")
             removed += 1
     return removed
-
-
-def _has_live_photos(classifier_folder: str) -> bool:
-    return Photo.objects.filter(image__startswith=f"{PHOTO_FOLDER}/{classifier_folder}/").exists()

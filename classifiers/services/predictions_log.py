@@ -29,14 +29,18 @@ from django.utils import timezone
 
 from classifiers.models import Classifier, Label, ModelVersion, Prediction, prediction_photo_path
 from classifiers.services.prediction_tallies import prediction_tallies_add
+from classifiers.services.predictions_cleanup import prediction_photos_delete
 from classifiers.services.unknown_alert import unknown_alerts_watch
-from scraper.images import normalise_image
+from scraper.images import thumbnail_jpeg
 
 log = logging.getLogger(__name__)
 
 PHOTO_SIDE = 256  # longest side of a kept photo, in pixels: enough to tell what it shows, about 15 KB
 MAX_WAITING = 20_000  # entries the queue holds before new ones are dropped (the database fell behind)
 MAX_BATCH = 500  # entries one transaction writes
+# How long the writer gathers entries before writing them: one transaction for a second's answers instead of
+# one for each (on a busy server each costs the database as much as a hundred rows of a batch).
+GATHER_SECONDS = 1.0
 IDLE_SECONDS = 2.0  # the writer lets its database connection go after this long without entries
 
 
@@ -136,8 +140,7 @@ def predictions_save(entries: Sequence[LogEntry]) -> int:
             Prediction.objects.bulk_create(rows)
             prediction_tallies_add(predictions=rows)
     except Exception:
-        for name in written:
-            _photo_delete(name)
+        prediction_photos_delete(names=written)
         raise
     return len(rows)
 
@@ -145,18 +148,11 @@ def predictions_save(entries: Sequence[LogEntry]) -> int:
 def _photo_save(row: Prediction, picture: bytes) -> str:
     """The kept photo's storage name, or "" when it could not be made or written (logged)."""
     try:
-        small = normalise_image(picture, max_side=PHOTO_SIDE)  # upright, RGB, its metadata stripped
-        return default_storage.save(prediction_photo_path(row, ""), ContentFile(small.jpeg))
+        small = thumbnail_jpeg(picture, max_side=PHOTO_SIDE)  # upright, RGB, its metadata stripped
+        return default_storage.save(prediction_photo_path(row, ""), ContentFile(small))
     except Exception as exc:  # unreadable for the thumbnail, a full disk, an unwritable folder, a storage error
         log.warning("answer %s is kept without its photo: %r", row.id, exc)
         return ""
-
-
-def _photo_delete(name: str) -> None:
-    try:
-        default_storage.delete(name)
-    except Exception:  # noqa: BLE001 - a file left behind goes with its classifier's folder
-        log.warning("could not remove the kept photo %s", name)
 
 
 class PredictionWriter:
@@ -205,9 +201,11 @@ class PredictionWriter:
             except queue.Empty:
                 connection.close()  # idle: hold no database connection
                 continue
+            gathered_by = time.monotonic() + GATHER_SECONDS
             while len(batch) < MAX_BATCH:
+                left = gathered_by - time.monotonic()
                 try:
-                    batch.append(waiting.get_nowait())
+                    batch.append(waiting.get(timeout=left) if left > 0 else waiting.get_nowait())
                 except queue.Empty:
                     break
             try:

@@ -10,7 +10,8 @@ Every worker runs a round when it starts and then every RECOVERY_SECONDS, in a t
   3. sends again the queued jobs whose message is gone: when this worker takes tasks and has had a free
      process for QUEUED_RESEND_SECONDS, a job queued for longer than that is not waiting in the queue any
      more (a worker killed while holding its message, a broker restarted without its data). A claim is a
-     conditional UPDATE, so a second delivery of one job runs it once.
+     conditional UPDATE, so a second delivery of one job runs it once;
+  4. removes a batch of the prediction log's expired answers and the photos no longer to be kept.
 Conditional UPDATEs make it safe for every worker of a cluster to do this at once.
 """
 
@@ -32,6 +33,7 @@ from classifiers.selectors.workers import gone_after
 from classifiers.services import search_jobs, training
 from classifiers.services.cleanup import orphan_files_delete
 from classifiers.services.jobs import job_fail, job_requeue, job_resend, jobs_lost_in_queue
+from classifiers.services.predictions_cleanup import predictions_cleanup
 from classifiers.services.workers import this_worker, worker_report, worker_takes_tasks
 
 log = logging.getLogger(__name__)
@@ -159,6 +161,8 @@ def recovery_round(*, active: int) -> dict[str, int]:
     me = worker_report(active=active)
     done = {name: n for name, n in orphans_recover().items() if n}
     done.update(queued_jobs_resend(me))
+    # The prediction log's expired answers, a bounded batch a round (services/predictions_cleanup.py).
+    done.update({name: n for name, n in predictions_cleanup().items() if n})
     return done
 
 

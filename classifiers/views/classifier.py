@@ -98,8 +98,10 @@ def render_photos_page(request: HttpRequest, classifier: Classifier, *, label: L
         "flagged": photos_to_review(classifier=classifier) if flagged_total else [],
         "photo_total": sum(item.photo_count for item in labels),
         "any_active_job": any(j["active"] for p in panels for j in p.jobs),
-        "settings_form": settings_form or ClassifierSettingsForm(
-            initial={"name": classifier.name, "open_licenses_only": classifier.open_licenses_only}),
+        "settings_form": settings_form or ClassifierSettingsForm(initial={
+            "name": classifier.name, "open_licenses_only": classifier.open_licenses_only,
+            "keep_prediction_photos": classifier.keep_prediction_photos,
+            "prediction_retention_days": classifier.prediction_retention_days}),
         "new_label_form": new_label_form or LabelForm(auto_id="id_new_label_%s"),
         "tab": "photos",
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
@@ -130,8 +132,7 @@ def classifier_settings(request: HttpRequest, classifier_id: UUID) -> HttpRespon
     form = ClassifierSettingsForm(request.POST)
     if form.is_valid():
         try:
-            classifier_update(classifier=classifier, name=form.cleaned_data["name"],
-                              open_licenses_only=form.cleaned_data["open_licenses_only"])
+            classifier_update(classifier=classifier, **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc, fields={"classifier": "name"})
         else:

@@ -15,6 +15,7 @@ from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.catalog import classifier_state
 from classifiers.selectors.owned import owned_classifier
+from classifiers.selectors.predictions import retention_days
 from classifiers.services.prediction import predict_images
 from classifiers.services.predictions_log import prediction_record
 from classifiers.views.common import wants_json
@@ -45,7 +46,7 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
                 form.add_error("url", error)
                 error = ""
     context = {"classifier": classifier, "tab": "try", "form": form, "answer": answer, "error": error,
-               "state": classifier_state(classifier),
+               "state": classifier_state(classifier), "retention_days": retention_days(classifier),
                "trained": classifier.active_version_id is not None}
     return render(request, "classifiers/try.html", context, status=status)
 

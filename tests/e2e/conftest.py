@@ -56,6 +56,16 @@ def page(chromium, live_server):
     assert not errors, f"the browser console reported errors: {errors}"
 
 
+def logged_in(page, live_server, user) -> None:
+    """The browser signed in as `user`, with a session made by Django's test client."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_server.url}])
+
+
 def screenshot(page, name: str) -> None:
     """Save the whole page at desktop and at phone width under test-artifacts/, for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)

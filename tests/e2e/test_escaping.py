@@ -8,14 +8,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
 from playwright.sync_api import expect
 
 from classifiers.models import Classifier
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
 from classifiers.services.uploads import photos_add_uploads
-from tests.e2e.conftest import PHOTOS
+from tests.e2e.conftest import PHOTOS, logged_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -46,13 +45,6 @@ def evil_classifier(mallory, monkeypatch) -> Classifier:
     hats[0].flags = {"outlier": f"far from the other photos of “{EVIL}”"}
     hats[0].save(update_fields=["flags"])
     return classifier
-
-
-def logged_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def nothing_ran(page) -> None:

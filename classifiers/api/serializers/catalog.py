@@ -40,6 +40,14 @@ class ClassifierCreateSerializer(serializers.Serializer):
 class ClassifierUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     open_licenses_only = serializers.BooleanField(required=False)
+    keep_prediction_photos = serializers.BooleanField(
+        required=False, help_text="Keep a small copy of each image asked about with its answer in the prediction "
+        "log; false also deletes the copies kept so far."
+    )
+    prediction_retention_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=3650,
+        help_text="Days the prediction log keeps answers; null for the server's default.",
+    )
 
 
 # For classifiers read through selectors.catalog.classifiers_with_labels (`training` annotated). No
@@ -53,7 +61,10 @@ class ClassifierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Classifier
-        fields = ["id", "name", "labels", "status", "active_version", "open_licenses_only", "created_at", "updated_at"]
+        fields = ["id", "name", "labels", "status", "active_version", "open_licenses_only", "keep_prediction_photos",
+                  "prediction_retention_days", "created_at", "updated_at"]
+        extra_kwargs = {"prediction_retention_days": {
+            "help_text": "Days the prediction log keeps answers; null: the server's default."}}
 
     @extend_schema_field(serializers.ChoiceField(choices=["untrained", "training", "trained"]))
     def get_status(self, classifier: Classifier) -> str:

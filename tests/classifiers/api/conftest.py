@@ -21,6 +21,7 @@ from accounts.models import ApiKey
 from accounts.services import api_key_create
 from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, ShareLink, TrainingRun, Webhook
 from classifiers.services.catalog import classifier_create
+from tests.classifiers.prediction_log import answer, log
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -88,8 +89,8 @@ def photo_create(label: Label, color: tuple[int, int, int] = (200, 30, 30)) -> P
 
 def objects_of(person: Person) -> dict[str, object]:
     """One of everything the API has an id for, owned by `person`, made as rows (nothing trained): a
-    classifier with two classes, a photo, version 1 (active) and its run, a search job, and the person's
-    key. Keyed by the API's path parameter names."""
+    classifier with two classes, a photo, version 1 (active) and its run, a search job, a logged answer, and
+    the person's key. Keyed by the API's path parameter names."""
     classifier = Classifier.objects.create(owner=person.user, name=f"{person.user.username}'s dresses")
     label = Label.objects.create(classifier=classifier, name="blue-black dress")
     Label.objects.create(classifier=classifier, name="white-gold dress")
@@ -104,7 +105,9 @@ def objects_of(person: Person) -> dict[str, object]:
     run = TrainingRun.objects.create(classifier=classifier, status="succeeded", version=version)
     Classifier.objects.filter(id=classifier.id).update(active_version=version)
     job = SearchJob.objects.create(label=label, query="dress", requested=10, status="succeeded")
+    [logged] = log(answer(classifier, label=label.name, picture=jpeg_bytes(size=(96, 96))))
     return {
+        "prediction_id": logged.id,
         "classifier_id": classifier.id,
         "label_id": label.id,
         "image_id": photo.id,
