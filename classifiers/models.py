@@ -408,6 +408,9 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     attempted_at = models.DateTimeField(null=True, blank=True)
+    # When its next try is due: a pending delivery long past it lost its task's message (a worker killed
+    # while holding a retry), and the workers' recovery loop sends it again (services/webhooks.py).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_ms = models.PositiveIntegerField(null=True, blank=True)
     response_excerpt = models.CharField(max_length=500, blank=True)
@@ -418,4 +421,5 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["webhook", "event", "subject"], name="one_delivery_per_event"),
         ]
-        indexes = [models.Index(fields=["webhook", "-created_at"])]
+        indexes = [models.Index(fields=["webhook", "-created_at"]),
+                   models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]

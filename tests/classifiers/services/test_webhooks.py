@@ -215,3 +215,22 @@ def test_a_search_that_ran_is_announced_when_it_ends_with_what_it_brought(
     assert (delivery.event, details["status"], details["label"], details["downloaded"]) == (
         "search.finished", "succeeded", "hat", 4)
     assert queued == [("classifiers.deliver_webhook", str(delivery.id))]
+
+
+def test_a_pending_call_whose_message_was_lost_is_sent_again_once(classifier, queued):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from classifiers.services.webhooks import webhook_deliveries_resend
+
+    hook = webhook_create(classifier=classifier, url="https://example.org/hook", events=["search.finished"])
+    lost, waiting, done = (webhook_ping(webhook=hook) for _ in range(3))  # their tasks were never sent
+    long_ago = timezone.now() - timedelta(minutes=20)
+    WebhookDelivery.objects.filter(id=lost.id).update(next_attempt_at=long_ago)
+    WebhookDelivery.objects.filter(id=done.id).update(next_attempt_at=long_ago, status="delivered")
+    # `waiting` is due about now: a worker may well hold its message, so it is left alone.
+    assert webhook_deliveries_resend() == 1
+    assert queued == [("classifiers.deliver_webhook", str(lost.id))]
+    assert webhook_deliveries_resend() == 0  # once, not at every round of the recovery loop
+    assert WebhookDelivery.objects.get(id=waiting.id).status == "pending"
