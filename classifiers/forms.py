@@ -141,3 +141,28 @@ class ApiKeyForm(forms.Form):
 class TryUrlForm(forms.Form):
     url = forms.CharField(label="…or paste an image link", max_length=2000,
                           widget=forms.URLInput(attrs={"placeholder": "https://example.org/photo.jpg"}))
+
+
+# --- Share links and webhooks (the API page) ------------------------------------------------------------------
+
+
+class ShareLinkForm(forms.Form):
+    name = forms.CharField(label="Who it is for (only you see this)", max_length=100, required=False,
+                           help_text="For example “shop window tablet”, to tell your links apart.")
+
+
+class WebhookForm(forms.Form):
+    EVENT_CHOICES = [
+        ("training.finished", "A training ends (done, failed or stopped)"),
+        ("search.finished", "A web search for photos ends"),
+        ("unknown_share.high", "Many answers in the last hour are “none of these”"),
+    ]
+
+    url = forms.CharField(label="Address to call", max_length=2000,
+                          widget=forms.URLInput(attrs={"placeholder": "https://example.org/nanoweb-hook"}))
+    events = forms.MultipleChoiceField(label="Call it when", choices=EVENT_CHOICES,
+                                       widget=forms.CheckboxSelectMultiple(attrs={"class": "choices"}),
+                                       initial=["training.finished", "search.finished"])
+    unknown_percent = forms.IntegerField(
+        label="“Many” means more than this percentage", min_value=1, max_value=99, initial=30, required=False,
+        help_text="Of the answers given in the last hour; one call each time it goes above, not one per answer.")

@@ -383,3 +383,88 @@ class PredictionFeature(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["prediction", "backbone"], name="one_prediction_feature_per_backbone")
         ]
+
+
+# --- Issue 18, parts 6 and 7: share links and webhooks ------------------------------------------------------
+
+
+class ShareLink(models.Model):
+    """A public, revocable address of one classifier's try-it page for people without an account
+    (classifiers/views/share.py). Only answers and class names are shown there. The token is the secret:
+    anyone who has the link may ask; revoking ends that at once (every request reads this row)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Deleting the classifier deletes its links, so their address is a 404 like any unknown one.
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True)
+    # A note to tell the links apart ("shop window tablet"); never shown to the visitor.
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Webhook(models.Model):
+    """An address of the owner's that NanoWeb calls when something happens to a classifier
+    (classifiers/services/webhooks.py): a training ends, a search ends, or the share of "none of these"
+    answers in the last hour goes above `unknown_share_threshold`."""
+
+    class Event(models.TextChoices):
+        TRAINING_FINISHED = "training.finished", "a training ends"
+        SEARCH_FINISHED = "search.finished", "a web search ends"
+        UNKNOWN_SHARE_HIGH = "unknown_share.high", "many answers are “none of these”"
+        PING = "ping", "a test call"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    classifier = models.ForeignKey(Classifier, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    # Signs every body (HMAC-SHA256). Kept as it is because each call must be signed with it; shown to the
+    # owner only when the webhook is made.
+    secret = models.CharField(max_length=80)
+    events = models.JSONField(default=list)  # Event values, PING excepted (a test call is always allowed)
+    # 0-1: alert when more than this share of the last hour's answers were "none of these"; null: never.
+    unknown_share_threshold = models.FloatField(null=True, blank=True)
+    # Set when an alert was sent and cleared when the share falls back under the threshold, so one crossing
+    # sends one alert, not one per answer.
+    unknown_alert_raised = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one webhook, with its attempts and the last answer its server gave."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # waiting for its first try or a retry
+        DELIVERED = "delivered"
+        FAILED = "failed"  # every try failed; `error` says why
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    # What the event is about (a run's or search's id), so a job announced twice is delivered once.
+    subject = models.CharField(max_length=64)
+    body = models.TextField()  # the exact JSON sent, signed anew (with a fresh timestamp) at every try
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    # When its next try is due: a pending delivery long past it lost its task's message (a worker killed
+    # while holding a retry), and the workers' recovery loop sends it again (services/webhooks.py).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event", "subject"], name="one_delivery_per_event"),
+        ]
+        indexes = [models.Index(fields=["webhook", "-created_at"]),
+                   models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]

@@ -10,6 +10,8 @@ from celery import shared_task
 
 from classifiers.services.search_jobs import search_job_execute
 from classifiers.services.training import TransientError, training_run_execute, training_run_give_up
+from classifiers.services.unknown_alert import unknown_share_check
+from classifiers.services.webhooks import webhook_delivery_attempt
 from classifiers.services.workers import worker_answer
 
 MAX_RETRIES = 3
@@ -38,3 +40,17 @@ def run_search_job(job_id: str) -> None:
 @shared_task(name="classifiers.worker_alive", ignore_result=True)
 def worker_alive(node: str, instance: str) -> None:
     worker_answer(node=node, instance=instance)
+
+
+# One try of a webhook call; the service says how long to wait before the next (back-off), or that it is done.
+@shared_task(bind=True, name="classifiers.deliver_webhook", ignore_result=True)
+def deliver_webhook(self, delivery_id: str) -> None:
+    wait = webhook_delivery_attempt(delivery_id=delivery_id)
+    if wait is not None:
+        raise self.retry(countdown=wait, max_retries=None)  # the delivery row counts the tries
+
+
+# The "none of these" share of a classifier's last hour, against its webhooks' thresholds.
+@shared_task(name="classifiers.check_unknown_share", ignore_result=True)
+def check_unknown_share(classifier_id: str) -> None:
+    unknown_share_check(classifier_id=classifier_id)

@@ -10,10 +10,13 @@ from classifiers.views import (
     pages,
     photos,
     review,
+    share_links,
+    shared,
     training,
     tryit,
     tryit_batch,
 )
+from classifiers.views import webhooks as webhook_views
 
 C = "classifiers/<uuid:classifier_id>/"
 LABEL = C + "classes/<uuid:label_id>/"
@@ -59,4 +62,11 @@ urlpatterns = [
     # Corrections of logged answers, and the answers worth a label most (issue 18, parts 3 and 4).
     path(C + "answers/<uuid:prediction_id>/feedback/", corrections.prediction_feedback, name="prediction_feedback"),
     path(C + "label-next/", corrections.label_next, name="label_next"),
+    # Issue 18: share links (the public page has no classifier id in its address) and webhooks.
+    path("s/<str:share_token>/", shared.share_page, name="share_page"),
+    path(C + "share/", share_links.share_link_new, name="share_link_new"),
+    path(C + "share/<uuid:link_id>/revoke/", share_links.share_link_remove, name="share_link_revoke"),
+    path(C + "webhooks/", webhook_views.webhook_new, name="webhook_new"),
+    path(C + "webhooks/<uuid:webhook_id>/test/", webhook_views.webhook_test, name="webhook_test"),
+    path(C + "webhooks/<uuid:webhook_id>/delete/", webhook_views.webhook_remove, name="webhook_delete"),
 ]

@@ -305,6 +305,17 @@ ALLOW_PRIVATE_URLS = envbool("NANOWEB_ALLOW_PRIVATE_URLS", False)
 # Requests a minute per API key (or signed-in user), and for making keys with a password (per address).
 API_RATE = envrate("NANOWEB_API_RATE", "120/min")
 API_KEY_CREATE_RATE = envrate("NANOWEB_API_KEY_CREATE_RATE", "10/min")
+# Answers one address may ask of share links (public try-it pages) in all; more get "wait" in words and 429.
+SHARE_RATE = envrate("NANOWEB_SHARE_RATE", "30/min")
+# Webhooks: tries per event (the first included), seconds before the first retry (doubled at each next one),
+# and seconds one call may take in all.
+WEBHOOK_ATTEMPTS = envint("NANOWEB_WEBHOOK_ATTEMPTS", 5, minimum=1, maximum=20)
+WEBHOOK_RETRY_SECONDS = envint("NANOWEB_WEBHOOK_RETRY_SECONDS", 30, minimum=1)
+WEBHOOK_TIMEOUT = envint("NANOWEB_WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
+# The "none of these" alert: judged over the last hour once this many answers were given in it (one odd
+# photo among three is not a trend), at most once per classifier every this many seconds.
+UNKNOWN_ALERT_MIN_ANSWERS = envint("NANOWEB_UNKNOWN_ALERT_MIN_ANSWERS", 20, minimum=1)
+UNKNOWN_ALERT_CHECK_SECONDS = envint("NANOWEB_UNKNOWN_ALERT_CHECK_SECONDS", 30, minimum=1)
 # Rate-limit counters live in the cache: give every web process the same Redis so limits hold across them.
 CACHE_URL = envstr("NANOWEB_CACHE_URL", "").strip()
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://")):

@@ -309,6 +309,47 @@ def fetch(
     """
     url = check_url(url)
     trusted_first_hop = trust_search_host and is_configured_search_host(url)
+
+    def hops(ends: float, total: float) -> Fetched:
+        return _fetch_hops(url, max_bytes=max_bytes, guarded=guarded, accept=accept, extra_headers=extra_headers,
+                           params=params, timeout=timeout, trusted_first_hop=trusted_first_hop, ends=ends,
+                           total=total)
+
+    return _within_total_limit(url, hops, timeout=timeout, deadline=deadline)
+
+
+def post(url: str, *, body: bytes, headers: dict[str, str], max_bytes: int, timeout: float) -> Fetched:
+    """POST `body` to `url` (a webhook) under the same address rules and total limit as `fetch`. Any status
+    is returned, errors included, so the caller can log what the server said; a redirect is not followed
+    (a signed body re-sent elsewhere is not what the owner asked for) and comes back as its 3xx. The body
+    read is cut at `max_bytes` rather than refused: only an excerpt of it is kept."""
+    url = check_url(url)
+
+    def send(ends: float, total: float) -> Fetched:
+        host = urlsplit(url).hostname or url
+        left = max(0.1, ends - time.monotonic())
+        response = _send(_session(guarded=True).post, url, host=host, data=body, headers=headers, stream=True,
+                         allow_redirects=False, timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(timeout, left)))
+        with response:
+            watchdog = getattr(_local, "watchdog", None)
+            if watchdog is not None:
+                watchdog.headers_seen = True
+            content = b""
+            try:
+                for chunk in response.iter_content(max_bytes or 1):
+                    content = chunk[:max_bytes]
+                    break
+            except requests.exceptions.RequestException:
+                pass  # the status is what counts; the excerpt of the answer is only a courtesy
+            return Fetched(url=url, status=response.status_code,
+                           content_type=response.headers.get("Content-Type", ""), content=content)
+
+    return _within_total_limit(url, send, timeout=timeout, deadline=None)
+
+
+def _within_total_limit(url: str, work, *, timeout: float | None, deadline: float | None) -> Fetched:
+    """Run `work(ends, total)` under a watchdog that shuts its sockets at the total limit (the fetch's own,
+    or the caller's shared deadline if sooner), and say in words which limit was hit."""
     host = urlsplit(url).hostname or url
     total = timeout or settings.FETCH_TOTAL_TIMEOUT
     ends = time.monotonic() + total
@@ -320,9 +361,7 @@ def fetch(
     watchdog = _Watchdog(ends - time.monotonic())
     try:
         with watchdog:
-            fetched = _fetch_hops(url, max_bytes=max_bytes, guarded=guarded, accept=accept,
-                                  extra_headers=extra_headers, params=params, timeout=timeout,
-                                  trusted_first_hop=trusted_first_hop, ends=ends, total=total)
+            fetched = work(ends, total)
     except FetchError as exc:
         if not watchdog.fired or exc.code in ("too_large", "blocked_address", "bad_url", "http_error"):
             raise
@@ -345,20 +384,9 @@ def _fetch_hops(url: str, *, max_bytes: int, guarded: bool, accept: str, extra_h
     for hop in range(settings.FETCH_MAX_REDIRECTS + 1):
         session = _session(guarded=guarded and not (hop == 0 and trusted_first_hop))
         left = max(0.1, ends - time.monotonic())
-        try:
-            response = session.get(url, headers=headers, params=params, stream=True, allow_redirects=False,
-                                   timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(read_timeout, left)))
-        except BlockedAddress as exc:
-            raise FetchError(
-                "blocked_address",
-                f"{exc.host} points to {exc.address}, an address inside a private network; NanoWeb only "
-                "fetches from the public internet.",
-                url=url,
-            ) from None
-        except requests.exceptions.Timeout:
-            raise FetchError("timeout", f"{host} did not answer in time.", url=url) from None
-        except requests.exceptions.RequestException as exc:
-            raise FetchError("connection_failed", f"Could not connect to {host}: {_reason(exc)}.", url=url) from None
+        response = _send(session.get, url, host=host, headers=headers, params=params, stream=True,
+                         allow_redirects=False,
+                         timeout=(min(settings.FETCH_CONNECT_TIMEOUT, left), min(read_timeout, left)))
         params = None  # only the first request carries query parameters; a redirect's Location is complete
         with response:
             if response.is_redirect:
@@ -380,6 +408,24 @@ def _fetch_hops(url: str, *, max_bytes: int, guarded: bool, accept: str, extra_h
                            content_type=response.headers.get("Content-Type", ""), content=content)
     raise FetchError("too_many_redirects",
                      f"{host} redirected more than {settings.FETCH_MAX_REDIRECTS} times.", url=url)
+
+
+def _send(method, url: str, *, host: str, **kwargs) -> requests.Response:
+    """`method(url, **kwargs)`'s response (a session's get or post), or FetchError saying in words why there
+    is none."""
+    try:
+        return method(url, **kwargs)
+    except BlockedAddress as exc:
+        raise FetchError(
+            "blocked_address",
+            f"{exc.host} points to {exc.address}, an address inside a private network; NanoWeb only "
+            "fetches from the public internet.",
+            url=url,
+        ) from None
+    except requests.exceptions.Timeout:
+        raise FetchError("timeout", f"{host} did not answer in time.", url=url) from None
+    except requests.exceptions.RequestException as exc:
+        raise FetchError("connection_failed", f"Could not connect to {host}: {_reason(exc)}.", url=url) from None
 
 
 def _read_capped(response: requests.Response, *, max_bytes: int, deadline: float, total: float, url: str,

@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.services import api_key_create
-from classifiers.models import Classifier, ModelVersion, PhotoRemoval, SearchJob, TrainingRun
+from classifiers.models import Classifier, ModelVersion, PhotoRemoval, SearchJob, ShareLink, TrainingRun, Webhook
 from classifiers.services.catalog import classifier_create
 from classifiers.services.uploads import photos_add_uploads
 from tests.classifiers.prediction_log import answer, log
@@ -59,9 +59,15 @@ def full_classifier(owner, *, name: str, label_names: tuple[str, str], photo_nam
     # A removal "Undo" could put back (of no photo: the world keeps all its photos).
     removal = PhotoRemoval.objects.create(classifier=classifier, count=0, rows='{"rows": "[]", "added": {}}',
                                           files=[])
+    # Issue 18: a webhook, and a share link that was revoked: a live one shows its classifier's class names to
+    # anyone, by design (tests/classifiers/views/test_share.py says what else it shows: nothing).
+    webhook = Webhook.objects.create(classifier=classifier, url="https://example.org/hook", secret="s",
+                                     events=["training.finished"])
+    link = ShareLink.objects.create(classifier=classifier, token=f"revoked-{classifier.id}", revoked_at=job.created_at)
     # An answer in its prediction log, naming the first class, with its kept photo.
     [logged] = log(answer(classifier, label=first.name, version=active.number, name=f"{name}.jpg", picture=photo(4)))
     return {"classifier_id": classifier.id, "prediction_id": logged.id, "label_id": first.id, "image_id": flagged.id,
+            "webhook_id": webhook.id, "link_id": link.id, "share_token": link.token,
             "photo_id": flagged.id, "removal_id": removal.id, "job_id": job.id, "run_id": run.id, "key_id": key.id,
             "number": older.number, "fmt": "csv",
             # A real password-reset link of the owner's, as the mail carries it.

@@ -18,7 +18,9 @@ from classifiers.api.views import (
     predictions,
     review,
     search,
+    share,
     training,
+    webhooks,
 )
 
 # The quick start on /api/docs/: an outside client can do the whole flow from it alone.
@@ -73,6 +75,14 @@ urlpatterns = [
     path(CLASSIFIER + "predictions/<uuid:prediction_id>/feedback/", corrections.Feedback.as_view(),
          name="api-prediction-feedback"),
     path(CLASSIFIER + "label-next/", corrections.LabelNext.as_view(), name="api-label-next"),
+    # Issue 18: share links and webhooks.
+    path(CLASSIFIER + "share-links/", share.ShareLinkListCreate.as_view(), name="api-share-links"),
+    path(CLASSIFIER + "share-links/<uuid:link_id>/", share.ShareLinkRevoke.as_view(), name="api-share-link"),
+    path(CLASSIFIER + "webhooks/", webhooks.WebhookListCreate.as_view(), name="api-webhooks"),
+    path(CLASSIFIER + "webhooks/<uuid:webhook_id>/", webhooks.WebhookDetail.as_view(), name="api-webhook"),
+    path(CLASSIFIER + "webhooks/<uuid:webhook_id>/deliveries/", webhooks.WebhookDeliveries.as_view(),
+         name="api-webhook-deliveries"),
+    path(CLASSIFIER + "webhooks/<uuid:webhook_id>/test/", webhooks.WebhookTest.as_view(), name="api-webhook-test"),
     # Last: every other /api/ path, including ids that are not UUIDs, is a JSON 404.
     re_path(r"^[\s\S]*$", api_not_found),  # [\s\S]: also paths with an encoded newline
 ]

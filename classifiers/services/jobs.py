@@ -21,6 +21,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from classifiers.models import Job
@@ -31,12 +32,35 @@ log = logging.getLogger(__name__)
 Status = Job.Status
 
 
-def job_send(*, task: str, job_id, retry_policy: dict | None = None) -> None:
-    """Put the job's task on the queue by name; raises whatever the broker raises when it cannot be reached."""
+# Sent once a job has ended (succeeded, failed or cancelled) and that has been committed, with the ids of
+# the jobs of `sender` (TrainingRun or SearchJob) that ended. Webhooks listen (services/webhooks.py, connected
+# in apps.py), so the lifecycle needs to know nothing of who is told.
+job_ended = Signal()
+
+
+def job_send(*, task: str, job_id, retry_policy: dict | None = None, countdown: float | None = None) -> None:
+    """Put the job's task on the queue by name (any task taking one id: a webhook delivery too), `countdown`
+    seconds from now if given; raises whatever the broker raises when it cannot be reached."""
     if current_app.conf.task_always_eager:  # send_task ignores eager mode; keep NANOWEB_TASKS_EAGER working
         current_app.tasks[task].apply(args=[str(job_id)])
         return
-    current_app.send_task(task, args=[str(job_id)], retry=retry_policy is not None, retry_policy=retry_policy)
+    current_app.send_task(task, args=[str(job_id)], retry=retry_policy is not None, retry_policy=retry_policy,
+                          countdown=countdown)
+
+
+def job_ended_announce(model: type[Job], *, job_ids) -> None:
+    """Tell job_ended's listeners, once the surrounding transaction commits, that these jobs ended. A listener
+    that fails is logged and costs nothing else: the job has ended whatever it does."""
+    ids = [str(job_id) for job_id in job_ids]
+    if not ids:
+        return
+
+    def announce() -> None:
+        for receiver, outcome in job_ended.send_robust(sender=model, job_ids=ids):
+            if isinstance(outcome, Exception):
+                log.warning("%s could not be told that %s %s ended: %r", receiver, model.__name__, ids, outcome)
+
+    transaction.on_commit(announce)
 
 
 def job_enqueue_on_commit(*, job: Job, task: str, unavailable: str, retry_policy: dict | None = None) -> None:
@@ -107,7 +131,13 @@ def job_resend(model: type[Job], *, job: Job, task: str, max_resends: int, error
 
 def job_fail(jobs: QuerySet[Job], *, error: str, **fields) -> int:
     """End the given jobs as failed, saying why; returns how many were ended."""
-    return jobs.update(status=Status.FAILED, error=error, finished_at=timezone.now(), **fields)
+    ids = list(jobs.values_list("id", flat=True))
+    ended = jobs.filter(id__in=ids).update(status=Status.FAILED, error=error, finished_at=timezone.now(), **fields)
+    if ended:
+        # The jobs among `ids` that another process ended meanwhile are announced by it too: a listener that
+        # cares (webhooks) keeps one delivery per job whatever the number of announcements.
+        job_ended_announce(jobs.model, job_ids=ids)
+    return ended
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from django.utils import timezone
 from classifiers.models import Classifier, Label, ModelVersion, Prediction, prediction_photo_path
 from classifiers.services.prediction_tallies import prediction_tallies_add
 from classifiers.services.predictions_cleanup import prediction_photos_delete
+from classifiers.services.unknown_alert import unknown_alerts_watch
 from scraper.images import thumbnail_jpeg
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,8 @@ class PredictionWriter:
                     break
             try:
                 predictions_save(batch)
+                # Issue 18, webhooks: the "none of these" alert judges these classifiers' last hour soon.
+                unknown_alerts_watch(classifier_ids={entry.classifier_id for entry in batch})
             except Exception as exc:  # a locked, full or unreachable database: these entries are lost
                 self._drop(len(batch), exc)
                 connection.close()  # a broken connection is opened afresh for the next batch

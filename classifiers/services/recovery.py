@@ -34,6 +34,7 @@ from classifiers.services import search_jobs, training
 from classifiers.services.cleanup import orphan_files_delete
 from classifiers.services.jobs import job_fail, job_requeue, job_resend, jobs_lost_in_queue
 from classifiers.services.predictions_cleanup import predictions_cleanup
+from classifiers.services.webhooks import webhook_deliveries_resend
 from classifiers.services.workers import this_worker, worker_report, worker_takes_tasks
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,9 @@ def recovery_round(*, active: int) -> dict[str, int]:
     done.update(queued_jobs_resend(me))
     # The prediction log's expired answers, a bounded batch a round (services/predictions_cleanup.py).
     done.update({name: n for name, n in predictions_cleanup().items() if n})
+    # Webhook calls whose retry message was lost are sent again (services/webhooks.py).
+    if resent := webhook_deliveries_resend():
+        done["webhook deliveries resent"] = resent
     return done
 
 

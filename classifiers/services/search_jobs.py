@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from classifiers.models import Label, Photo, SearchJob, empty_counts
 from classifiers.services.flags import flags_refresh_quietly
-from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit
+from classifiers.services.jobs import heartbeat, job_claim, job_ended_announce, job_enqueue_on_commit
 from classifiers.services.photos import DuplicateImage, Provenance, photo_add_normalised
 from nanoweb.errors import Conflict, InvalidInput, refuse_invisible_characters
 from scraper.downloader import Downloaded, download_images, fetch_image
@@ -94,9 +94,10 @@ def search_job_find_more(*, label: Label, count: int, query: str | None = None,
 def search_job_cancel(*, job: SearchJob) -> SearchJob:
     """A queued job ends at once; a running one stops after the download in hand. Saved photos stay."""
     now = timezone.now()
-    SearchJob.objects.filter(id=job.id, status=Status.QUEUED).update(
-        status=Status.CANCELLED, cancel_requested=True, finished_at=now,
-        error="Cancelled before it started; nothing was downloaded.")
+    if SearchJob.objects.filter(id=job.id, status=Status.QUEUED).update(
+            status=Status.CANCELLED, cancel_requested=True, finished_at=now,
+            error="Cancelled before it started; nothing was downloaded."):
+        job_ended_announce(SearchJob, job_ids=[job.id])
     SearchJob.objects.filter(id=job.id, status=Status.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
     return job
@@ -307,3 +308,4 @@ class _SearchRun:
         SearchJob.objects.filter(id=self.job.id).update(
             status=status, error=error, counts=self._counts_json(), finished_at=timezone.now(),
             heartbeat_at=timezone.now())
+        job_ended_announce(SearchJob, job_ids=[self.job.id])

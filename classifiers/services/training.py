@@ -36,7 +36,14 @@ from classifiers.services.engine_comparison import (
     engine_update_activates,
 )
 from classifiers.services.flags import flags_refresh_quietly
-from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, job_send
+from classifiers.services.jobs import (
+    heartbeat,
+    job_claim,
+    job_ended_announce,
+    job_enqueue_on_commit,
+    job_fail,
+    job_send,
+)
 from nanoweb.errors import Conflict, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -152,6 +159,7 @@ def training_run_cancel(*, run: TrainingRun) -> TrainingRun:
     run.refresh_from_db()
     if not cancelled:
         raise Conflict(f"This training has already ended ({run.status}); there is nothing to cancel.")
+    job_ended_announce(TrainingRun, job_ids=[run.id])
     return run
 
 
@@ -369,6 +377,7 @@ def _save_version(run: TrainingRun, classifier: Classifier, labels: list[Label],
         )
         if not succeeded:
             raise _NoLongerOurs
+        job_ended_announce(TrainingRun, job_ids=[run.id])
     return version
 
 

@@ -1,17 +1,16 @@
 """The API page of a classifier: make and revoke keys (a new key is shown once), snippets to call it, and
 the model and photo-credit downloads.
 
-"Make a key" answers with a redirect (POST/redirect/GET), so reloading the page never makes a second key.
-The new secret crosses the redirect in a short-lived signed cookie, HttpOnly and only sent to this page, and
-is dropped by the one page view that shows it: it never sits in a URL, a log, the session or the database
-(NanoWeb keeps only a hash of every key).
+"Make a key" answers with a redirect (POST/redirect/GET), so reloading the page never makes a second key;
+the new secret crosses it as views/once.py says, and never sits in the database (NanoWeb keeps only a hash
+of every key). The page also holds the classifier's share links and webhooks (views/api_sections.py); their
+forms post to views/share_links.py and views/webhooks.py, which render this page again when one fails.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +25,8 @@ from classifiers.models import Classifier
 from classifiers.selectors.catalog import classifier_state
 from classifiers.selectors.owned import owned_classifier
 from classifiers.selectors.training import classifier_versions
+from classifiers.views.api_sections import NEW_WEBHOOK_COOKIE, new_webhook_secret, sharing_and_webhooks
+from classifiers.views.once import secret_carried, secret_carry, secret_drop
 from nanoweb.errors import NotFound, ServiceError
 
 # Shown in the snippets in place of a key the page no longer knows.
@@ -33,11 +34,12 @@ KEY_PLACEHOLDER = "YOUR_API_KEY"
 # The cookie carrying a new secret to the one page view after "Make a key".
 NEW_KEY_COOKIE = "nanoweb_new_key"
 NEW_KEY_SALT = "classifiers.views.keys.new-key"
-NEW_KEY_SECONDS = 120
 
 
-def _render(request: HttpRequest, classifier: Classifier, *, form: ApiKeyForm | None = None, secret: str = "",
-            status: int = 200) -> HttpResponse:
+def render_api_page(request: HttpRequest, classifier: Classifier, *, form: ApiKeyForm | None = None,
+                    secret: str = "", status: int = 200, **sections) -> HttpResponse:
+    """The page; `sections` are api_sections' bound forms or new webhook secret, when a form of theirs
+    failed or just made one."""
     context = {
         "classifier": classifier,
         "tab": "api",
@@ -50,18 +52,15 @@ def _render(request: HttpRequest, classifier: Classifier, *, form: ApiKeyForm | 
         "trained": classifier.active_version_id is not None,
         # Every version's model can be downloaded, not only the active one's.
         "other_versions": classifier_versions(classifier).exclude(id=classifier.active_version_id),
+        **sharing_and_webhooks(request, classifier, **sections),
     }
     return render(request, "classifiers/api.html", context, status=status)
 
 
 def _new_key_secret(request: HttpRequest) -> str:
     """The secret "Make a key" just made, if this request carries it and it is still one of this person's keys."""
-    # "" when there is none, or it was tampered with or is too old.
-    carried = request.get_signed_cookie(NEW_KEY_COOKIE, default="", salt=NEW_KEY_SALT, max_age=NEW_KEY_SECONDS)
-    user_id, _, secret = carried.partition(":")
-    if not secret or user_id != str(request.user.pk):
-        return ""
-    if not api_keys_active(user=request.user).filter(hashed_key=hash_api_key(secret)).exists():
+    secret = secret_carried(request, cookie=NEW_KEY_COOKIE, salt=NEW_KEY_SALT)
+    if secret and not api_keys_active(user=request.user).filter(hashed_key=hash_api_key(secret)).exists():
         return ""  # revoked meanwhile
     return secret
 
@@ -69,12 +68,10 @@ def _new_key_secret(request: HttpRequest) -> str:
 @login_required
 def api_page(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
     classifier = owned_classifier(request.user, classifier_id)
-    secret = _new_key_secret(request)
-    response = _render(request, classifier, secret=secret)
-    if NEW_KEY_COOKIE in request.COOKIES:
-        response.delete_cookie(NEW_KEY_COOKIE, path=request.path, samesite="Strict")
-    if secret:
-        response["Cache-Control"] = "no-store"  # Back or a reload must not bring the secret back from a cache
+    response = render_api_page(request, classifier, secret=_new_key_secret(request),
+                               webhook_secret=new_webhook_secret(request, classifier))
+    secret_drop(request, response, cookie=NEW_KEY_COOKIE)
+    secret_drop(request, response, cookie=NEW_WEBHOOK_COOKIE)
     return response
 
 
@@ -91,12 +88,10 @@ def api_key_new(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         else:
             page = reverse("classifier_api", args=[classifier.id])
             response = redirect(page)
-            response.set_signed_cookie(
-                NEW_KEY_COOKIE, f"{request.user.pk}:{secret}", salt=NEW_KEY_SALT, max_age=NEW_KEY_SECONDS,
-                path=page, secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Strict",
-            )
+            secret_carry(response, cookie=NEW_KEY_COOKIE, salt=NEW_KEY_SALT, user_id=request.user.pk, secret=secret,
+                         path=page)
             return response
-    return _render(request, classifier, form=form, status=400)
+    return render_api_page(request, classifier, form=form, status=400)
 
 
 @login_required

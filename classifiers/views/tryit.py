@@ -40,7 +40,7 @@ def try_it(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
             predictions = predict_images(classifier=classifier, images=[picture[1]], version_number=version_number)
             [log_id] = prediction_record(classifier=classifier, source=Prediction.Source.PAGE, answers=predictions,
                                          pictures=[picture], latency_ms=(time.perf_counter() - started) * 1000)
-            answer = {**_answer(predictions[0]), "id": log_id and str(log_id)}
+            answer = {**answer_with_bars(predictions[0]), "id": log_id and str(log_id)}
         except ServiceError as exc:
             error, status = exc.message, exc.http_status
         if wants_json(request):
@@ -71,7 +71,7 @@ def _picture_from(request: HttpRequest) -> tuple[str, bytes]:
     return pictures[0]
 
 
-def _answer(prediction: dict) -> dict:
+def answer_with_bars(prediction: dict) -> dict:
     """The prediction with its classes as bars, most likely first."""
     bars = sorted(({"label": name, "percent": round(p * 100, 1)}
                    for name, p in (prediction.get("probabilities") or {}).items()),

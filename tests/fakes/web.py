@@ -22,6 +22,7 @@ class Request:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
+    body: bytes = b""  # what a POST sent (a webhook call)
 
 
 @dataclass
@@ -47,9 +48,15 @@ class FakeWeb:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+                self._answer("GET", b"")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._answer("POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+            def _answer(self, method: str, body: bytes) -> None:
                 parts = urlsplit(self.path)
-                request = Request("GET", parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()},
-                                  {k.lower(): v for k, v in self.headers.items()})
+                request = Request(method, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()},
+                                  {k.lower(): v for k, v in self.headers.items()}, body)
                 with fake._lock:
                     fake.requests.append(request)
                 route = fake.routes.get(parts.path)

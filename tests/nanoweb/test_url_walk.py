@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
-from classifiers.models import Classifier, Correction, Label, Photo, SearchJob, TrainingRun
+from classifiers.models import Classifier, Correction, Label, Photo, SearchJob, ShareLink, TrainingRun, Webhook
 from tests.fakes.images import photo
 from tests.urlwalk import Route, site_routes
 from tests.worlds import full_classifier
@@ -80,6 +80,8 @@ def snapshot(user) -> dict:
         "keys": sorted(ApiKey.objects.filter(user=user).values_list("id", "revoked_at")),
         "corrections": sorted(Correction.objects.filter(prediction__classifier__owner=user)
                               .values_list("id", "label", "photo")),
+        "share_links": sorted(ShareLink.objects.filter(classifier__owner=user).values_list("id", "revoked_at")),
+        "webhooks": sorted(Webhook.objects.filter(classifier__owner=user).values_list("id", "url")),
         "password": get_user_model().objects.get(id=user.id).password,
     }
 

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
 from accounts.services import api_key_create
-from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, ShareLink, TrainingRun, Webhook
 from classifiers.services.catalog import classifier_create
 from tests.classifiers.prediction_log import answer, log
 
@@ -115,6 +115,10 @@ def objects_of(person: Person) -> dict[str, object]:
         "job_id": job.id,
         "key_id": ApiKey.objects.get(user=person.user).id,
         "number": 1,
+        # Issue 18: a share link and a webhook.
+        "link_id": ShareLink.objects.create(classifier=classifier, token=f"t-{classifier.id}").id,
+        "webhook_id": Webhook.objects.create(classifier=classifier, url="https://example.org/hook", secret="s",
+                                             events=["training.finished"]).id,
     }
 
 

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ApiKey
-from classifiers.models import Classifier, Label, Photo, SearchJob, TrainingRun
+from classifiers.models import Classifier, Label, Photo, SearchJob, ShareLink, TrainingRun, Webhook, WebhookDelivery
 from tests.classifiers.api.conftest import jpeg_bytes, objects_of
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +84,16 @@ CALLS = [
     Call("api-prediction-stats", "GET", C + "predictions/stats/"),
     Call("api-prediction", "GET", C + "predictions/{prediction_id}/"),
     Call("api-prediction-image", "GET", C + "predictions/{prediction_id}/image/"),
+    Call("api-share-links", "GET", C + "share-links/"),
+    Call("api-share-links", "POST", C + "share-links/", {"name": "mine now"}),
+    Call("api-share-link", "DELETE", C + "share-links/{link_id}/"),
+    Call("api-webhooks", "GET", C + "webhooks/"),
+    Call("api-webhooks", "POST", C + "webhooks/", {"url": "https://example.org/x", "events": ["search.finished"]}),
+    Call("api-webhook", "GET", C + "webhooks/{webhook_id}/"),
+    Call("api-webhook", "PATCH", C + "webhooks/{webhook_id}/", {"url": "https://example.org/stolen"}),
+    Call("api-webhook", "DELETE", C + "webhooks/{webhook_id}/"),
+    Call("api-webhook-deliveries", "GET", C + "webhooks/{webhook_id}/deliveries/"),
+    Call("api-webhook-test", "POST", C + "webhooks/{webhook_id}/test/"),
 ]
 # Routes anyone may call: the schema, its docs page, and making a key with a password.
 PUBLIC = {("api-schema", "GET"), ("api-docs", "GET"), ("api-keys", "POST")}
@@ -130,6 +140,10 @@ def snapshot(ada) -> dict:
             SearchJob.objects.filter(label__classifier__owner=ada.user).values_list("id", "status", "cancel_requested")
         ),
         "keys": list(ApiKey.objects.filter(user=ada.user).values_list("id", "revoked_at")),
+        "share_links": list(ShareLink.objects.filter(classifier__owner=ada.user).values_list("id", "revoked_at")
+                            .order_by("id")),
+        "webhooks": list(Webhook.objects.filter(classifier__owner=ada.user).values_list("id", "url").order_by("id")),
+        "deliveries": WebhookDelivery.objects.filter(webhook__classifier__owner=ada.user).count(),
     }
 
 
