@@ -11,6 +11,7 @@ log, never the answer; so does a queue that is full because the database fell fa
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -41,6 +42,7 @@ MAX_BATCH = 500  # entries one transaction writes
 # How long the writer gathers entries before writing them: one transaction for a second's answers instead of
 # one for each (on a busy server each costs the database as much as a hundred rows of a batch).
 GATHER_SECONDS = 1.0
+EXIT_FLUSH_SECONDS = 5.0  # the longest a process that ends waits for its last entries to be written
 IDLE_SECONDS = 2.0  # the writer lets its database connection go after this long without entries
 
 
@@ -192,6 +194,9 @@ class PredictionWriter:
                 self._queue = queue.Queue(MAX_WAITING)
                 threading.Thread(target=self._run, args=(self._queue,), name="nanoweb-prediction-log",
                                  daemon=True).start()
+                if self._pid is None:
+                    # A process that ends normally (a web worker restarted) writes what it gathered first.
+                    atexit.register(self.flush, EXIT_FLUSH_SECONDS)
                 self._pid = os.getpid()
 
     def _run(self, waiting: queue.Queue) -> None:
