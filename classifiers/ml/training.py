@@ -15,7 +15,7 @@ import numpy as np
 
 from classifiers.ml import evaluation
 from classifiers.ml.heads import LOGISTIC, MLP, Head, HeadConfig, fit_heads, softmax, span_basis, unproject
-from classifiers.ml.label_issues import LabelIssue, label_issues
+from classifiers.ml.label_issues import LabelIssue, label_issues, with_neighbours
 from classifiers.ml.outliers import outliers
 from classifiers.ml.unknown import IN_CLASS_RATE, REFUSE_RATE, UnknownDetector, calibrate
 
@@ -240,12 +240,12 @@ def doubtful_photos(data: TrainingSet, choice: HeadChoice, probabilities: np.nda
     y, labels = data.y, data.labels
     # Fold heads refitted without the first round's suspects need every class in every fold's training rows.
     refit = (lambda left_out: refit_without(data, choice, left_out)) if np.bincount(y).min() >= 3 else None
-    issues, _ = label_issues(probabilities, y, refit)
+    elsewhere = _neighbours_by_class(data.x, y, len(labels))
+    issues = with_neighbours(*label_issues(probabilities, y, refit), y, elsewhere)
     doubts = outliers(data.x, y, labels)
     flags: dict[int, dict[str, str]] = {}
     looks_like: dict[int, tuple[int, float]] = {}
     near_certain: list[int] = []
-    elsewhere = _neighbours_by_class(data.x, y, len(labels))
     for issue in issues:
         flags.setdefault(issue.row, {})["misclassified"] = _misclassified_words(issue, labels, y, elsewhere)
         looks_like[issue.row] = (issue.looks_like, round(issue.looks_like_probability, 4))

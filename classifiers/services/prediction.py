@@ -86,9 +86,22 @@ def _refusal(failure: PictureError, count: int) -> ServiceError:
     return refusal(where + failure.message, details={"index": failure.index})
 
 
+def answer_in_words(answer: dict) -> tuple[str, str]:
+    """(the verdict, the sentence after it) that try-it shows and the API sends as `in_words`: a flat "None
+    of these" only for a picture far from every training photo; one merely unlike them is still named,
+    with the doubt said beside it."""
+    label, percent = answer["label"], f"{answer['confidence']:.0%}"
+    if answer.get("unknown"):
+        return "None of these", f"It does not look like any of the classes it knows (closest: “{label}”, {percent})."
+    if answer.get("looks_unlike"):
+        return f"Probably {label}", f"Probably “{label}” ({percent}) — but it looks unlike your “{label}” photos."
+    return label, f"{percent} sure."
+
+
 def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]:
-    """One answer per image, in order: label, confidence, every label's probability, and whether the
-    picture looks like none of the classes."""
+    """One answer per image, in order: label, confidence, every label's probability, whether the picture
+    looks like none of the classes (unknown) or only unlike their photos (looks_unlike), and all that in
+    words."""
     version = _active_version(classifier)
     model = loaded_model(version)
     if not images:
@@ -109,7 +122,8 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:
         raise _refusal(failure, len(images))
-    return [{**answer, "version": version.number} for answer in results]
+    return [{**answer, "in_words": " ".join(answer_in_words(answer)[1:]), "version": version.number}
+            for answer in results]
 
 
 def model_export(*, classifier: Classifier) -> tuple[str, bytes]:

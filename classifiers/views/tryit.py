@@ -13,7 +13,7 @@ from classifiers.forms import TryUrlForm
 from classifiers.picture_sources import images_from_request
 from classifiers.selectors.catalog import classifier_state
 from classifiers.selectors.owned import owned_classifier
-from classifiers.services.prediction import predict_images
+from classifiers.services.prediction import answer_in_words, predict_images
 from classifiers.views.common import wants_json
 from nanoweb.errors import InvalidInput, ServiceError
 
@@ -59,4 +59,6 @@ def _answer(prediction: dict) -> dict:
     bars = sorted(({"label": name, "percent": round(p * 100, 1)}
                    for name, p in (prediction.get("probabilities") or {}).items()),
                   key=lambda bar: -bar["percent"])
-    return {**prediction, "percent": round(float(prediction.get("confidence") or 0) * 100, 1), "bars": bars}
+    verdict, explanation = answer_in_words(prediction)
+    return {**prediction, "percent": round(float(prediction.get("confidence") or 0) * 100, 1), "bars": bars,
+            "verdict": verdict, "explanation": explanation}

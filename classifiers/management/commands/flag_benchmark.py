@@ -125,7 +125,9 @@ class Command(BaseCommand):
         if from_foreign * len(classes) > len(foreign):
             raise CommandError(f"{intruders} has {len(foreign)} photos; {from_foreign * len(classes)} are needed")
 
-        counts = {"nanoweb": [0, 0], "cleanlab": [0, 0], "left_out": [0, 0]}  # [wrong caught, right flagged]
+        # [wrong caught, right flagged] by every flag, by the misclassified flag alone (what cleanlab's
+        # find_label_issues compares with), by cleanlab, and by training's automatic cleaning.
+        counts = {"nanoweb": [0, 0], "misclassified": [0, 0], "cleanlab": [0, 0], "left_out": [0, 0]}
         wrong_total = right_total = 0
         accuracies: dict[str, list[float]] = {"as_found": [], "cleaned": [], "flagged_dropped": [], "right_only": []}
         for seed in range(seeds):
@@ -133,9 +135,11 @@ class Command(BaseCommand):
                 features, y_all, foreign, len(classes), genuine, from_others, from_foreign, max_test, seed)
             cleaned = train(mixed_x, mixed_y, classes, seed=seed)
             flagged = np.array([bool(cleaned.flags.get(row)) for row in range(len(mixed_y))])
+            mistaken = np.array(["misclassified" in cleaned.flags.get(row, {}) for row in range(len(mixed_y))])
             left_out = np.isin(np.arange(len(mixed_y)), cleaned.left_out)
             theirs = cleanlab_issues(mixed_x, mixed_y, classes, seed)
-            for name, chosen in (("nanoweb", flagged), ("cleanlab", theirs), ("left_out", left_out)):
+            for name, chosen in (("nanoweb", flagged), ("misclassified", mistaken), ("cleanlab", theirs),
+                                 ("left_out", left_out)):
                 counts[name][0] += int((chosen & is_wrong).sum())
                 counts[name][1] += int((chosen & ~is_wrong).sum())
             wrong_total += int(is_wrong.sum())
@@ -162,8 +166,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result['dataset']}: {wrong} wrong photos ({result['wrong_photos']}) among {genuine} right ones a class, "
             f"{seeds} seeds\n"
-            f"  NanoWeb's flags: {result['nanoweb_wrong_flagged']:.1%} of wrong photos, "
+            f"  NanoWeb's flags (every kind): {result['nanoweb_wrong_flagged']:.1%} of wrong photos, "
             f"{result['nanoweb_right_flagged']:.1%} of right ones\n"
+            f"  NanoWeb's 'looks like another class' flag: {result['misclassified_wrong_flagged']:.1%} of wrong "
+            f"photos, {result['misclassified_right_flagged']:.1%} of right ones\n"
             f"  cleanlab find_label_issues: {result['cleanlab_wrong_flagged']:.1%} of wrong photos, "
             f"{result['cleanlab_right_flagged']:.1%} of right ones\n"
             f"  left out by training: {result['left_out_wrong_flagged']:.1%} of wrong photos, "

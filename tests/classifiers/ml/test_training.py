@@ -12,10 +12,10 @@ from classifiers.ml.training import (
     NotEnoughData,
     choose_head,
     fit_final_head,
+    held_out_mistakes,
     held_out_without_selection_bias,
     learning_curve,
     measure_head,
-    held_out_mistakes,
     picks_by_other_folds,
     probabilities_with_unknown,
     represent,
@@ -36,7 +36,7 @@ def test_it_refuses_a_class_with_one_photo_naming_it():
 
 
 def test_metrics_come_from_held_out_folds(clothing):
-    result = train(clothing.features, clothing.y, clothing.classes, seed=0)
+    result = train(clothing.features, clothing.y, clothing.classes, seed=0, clean=False)
     m = result.metrics
     matrix = np.array(m["confusion"]["matrix"])
     assert m["confusion"]["labels"] == clothing.classes
@@ -185,7 +185,9 @@ def test_it_composes_choosing_measuring_and_fitting_into_train():
 
     result = train(features, y, labels, seed=0, clean=False)
     assert result.metrics == measured.metrics | {
-        "left_out": [], "unknown": model.unknown.as_dict() | {"in_class_rate_target": 0.05, "refused_rate_target": 0.02}}
+        "left_out": [],
+        "unknown": model.unknown.as_dict() | {"in_class_rate_target": 0.05, "refused_rate_target": 0.02},
+    }
     assert result.flags == measured.flags
     for name, value in result.model.head.arrays().items():
         np.testing.assert_array_equal(value, model.head.arrays()[name])
