@@ -98,6 +98,16 @@ def answer_in_words(answer: dict) -> tuple[str, str]:
     return label, f"{percent} sure."
 
 
+def answer_sentence(answer: dict) -> str:
+    """The whole answer in one sentence, for the API's `in_words`."""
+    verdict, explanation = answer_in_words(answer)
+    if answer.get("unknown"):
+        return f"{verdict}: {explanation[0].lower()}{explanation[1:]}"
+    if answer.get("looks_unlike"):
+        return explanation  # it names the class already
+    return f"“{verdict}”, {explanation}"
+
+
 def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]:
     """One answer per image, in order: label, confidence, every label's probability, whether the picture
     looks like none of the classes (unknown) or only unlike their photos (looks_unlike), and all that in
@@ -122,8 +132,7 @@ def predict_images(*, classifier: Classifier, images: list[bytes]) -> list[dict]
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:
         raise _refusal(failure, len(images))
-    return [{**answer, "in_words": " ".join(answer_in_words(answer)[1:]), "version": version.number}
-            for answer in results]
+    return [{**answer, "in_words": answer_sentence(answer), "version": version.number} for answer in results]
 
 
 def model_export(*, classifier: Classifier) -> tuple[str, bytes]:
