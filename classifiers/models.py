@@ -161,6 +161,8 @@ class Photo(models.Model):
     dismissed_flags = models.JSONField(default=list, blank=True)
     # How strong each flag's doubt is, 0-1 ({"outlier": 0.7}); the review list shows the biggest first.
     flag_scores = models.JSONField(default=dict, blank=True)
+    # The class a photo flagged `misclassified` looks like: the review page offers "Move to <it>" in one click.
+    looks_like = models.ForeignKey("Label", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # Found by a "find more photos" search: held back from training until a person keeps it.
     awaiting_review = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

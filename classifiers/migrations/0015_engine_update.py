@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('classifiers', '0012_share_links_webhooks'),
+        ('classifiers', '0014_looks_like_class'),
     ]
 
     operations = [

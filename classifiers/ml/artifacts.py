@@ -84,5 +84,6 @@ def load(folder: str | Path) -> tuple[TrainedModel, dict]:
         bank=arrays["unknown_bank"].astype(np.float32),
         threshold=float(meta["unknown"]["threshold"]),
         neighbours=int(meta["unknown"]["neighbours"]),
+        refuse_threshold=meta["unknown"].get("refuse_threshold"),  # absent in older versions
     )
     return TrainedModel(labels=list(meta["labels"]), head=head, unknown=unknown), meta

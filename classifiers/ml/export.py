@@ -129,6 +129,9 @@ def labels_json(
             "unknown": {
                 "method": "1 - mean cosine similarity of `features` to the 3 nearest training photos",
                 "threshold": model.unknown.threshold,
+                "refuse_threshold": model.unknown.refuse_above,
+                "thresholds": "above `threshold` the picture looks unlike the training photos; above "
+                              "`refuse_threshold` it is none of the classes",
                 "note": "the training photos' features are not exported; use the probabilities alone offline",
             },
         },

@@ -69,6 +69,14 @@ NEAR_Z = 0.5
 class Doubt:
     score: float  # 0.25-1, how strongly the photo looks out of place; the review list sorts by it
     reason: str
+    # 1 for a typical photo of its class, 0 for one no closer to it than other classes' photos are; NaN
+    # when the class cannot be told from the others (see the module's docstring).
+    fit: float = float("nan")
+
+    @property
+    def unlike_its_class(self) -> bool:
+        """Less like its own class than photos of the other classes are: training leaves it out."""
+        return self.fit < 0
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -162,7 +170,7 @@ def outliers(x: np.ndarray, y: np.ndarray, labels: list[str]) -> dict[int, Doubt
             reason = f"looks unlike the other photos of {name!r}: less like them than photos of other classes are"
         else:
             reason = f"looks unlike the other photos of {name!r} (far from what they have in common)"
-        found[row] = Doubt(round(float(np.clip(0.25 + (FIT - fit) / 2, 0.25, 1.0)), 3), reason)
+        found[row] = Doubt(round(float(np.clip(0.25 + (FIT - fit) / 2, 0.25, 1.0)), 3), reason, float(fit))
     return found
 
 

@@ -12,7 +12,14 @@ import numpy as np
 from classifiers.ml.heads import LOGISTIC, HeadConfig
 from classifiers.ml.predictor import answers_from_features
 from classifiers.ml.preprocess import CENTRE, VIEWS
-from classifiers.ml.training import CANDIDATES, choose_head, fit_final_head, represent, training_set
+from classifiers.ml.training import (
+    CANDIDATES,
+    choose_head,
+    fit_final_head,
+    probabilities_with_unknown,
+    represent,
+    training_set,
+)
 from scraper.formats import PICTURE_SUFFIXES
 
 # DESIGN.md's reference recipe, for comparison on the very same splits: the centre crop alone (picked out
@@ -82,8 +89,9 @@ def evaluate(
     on_result: Callable[[dict], None] | None = None,
     reference: bool = False,
 ) -> list[dict]:
-    """One result per k: mean accuracy over seeds, plus how often the "none of these" flag fired on
-    in-class test photos (and on the unrelated photos, when given)."""
+    """One result per k: mean accuracy over seeds, plus how often in-class test photos (and the unrelated
+    photos, when given) were refused ("none of these") and flagged (refused, or named but said to look
+    unlike the classifier's photos)."""
     candidates = CANDIDATES
     if reference:
         features, candidates = features[:, [REFERENCE_VIEW]], REFERENCE_HEADS
@@ -95,7 +103,8 @@ def evaluate(
             raise ValueError(
                 f"k={k} leaves no test photo for some class (the smallest class has {np.bincount(y).min()})"
             )
-        accuracies, flagged_in, flagged_out, heads, tested = [], [], [], [], 0
+        accuracies, heads, tested = [], [], 0
+        rates: dict[str, list[float]] = {}
         for seed in range(seeds):
             train_rows, test_rows = split(y, k, seed, max_test)
             # Only the model and its head are needed: the training photos' own figures (measure_head) are not.
@@ -105,10 +114,13 @@ def evaluate(
             answers = answers_from_features(model, features[test_rows])
             predicted = np.array([classes.index(a["label"]) for a in answers])
             accuracies.append(float(np.mean(predicted == y[test_rows])))
-            flagged_in.append(float(np.mean([a["unknown"] for a in answers])))
+            groups = {"in_class": answers}
             if unrelated_x is not None:
-                _, scores = model.predict(unrelated_x)
-                flagged_out.append(float(np.mean(scores > model.unknown.threshold)))
+                groups["unrelated"] = probabilities_with_unknown(model, unrelated_x)
+            for group, given in groups.items():
+                rates.setdefault(f"refused_{group}", []).append(float(np.mean([a["unknown"] for a in given])))
+                rates.setdefault(f"flagged_{group}", []).append(
+                    float(np.mean([a["unknown"] or a["looks_unlike"] for a in given])))
             heads.append(choice.config.key)
             tested = len(test_rows)
         entry = {
@@ -117,11 +129,13 @@ def evaluate(
             "accuracy_std": round(float(np.std(accuracies)), 4),
             "seeds": seeds,
             "test_images": tested,
-            "unknown_flagged_in_class": round(float(np.mean(flagged_in)), 4),
+            # Kept under its old name: the share of in-class photos answered "none of these".
+            "unknown_flagged_in_class": round(float(np.mean(rates["refused_in_class"])), 4),
+            **{name: round(float(np.mean(values)), 4) for name, values in rates.items()},
             "heads": {name: heads.count(name) for name in sorted(set(heads))},
         }
-        if flagged_out:
-            entry["unknown_flagged_unrelated"] = round(float(np.mean(flagged_out)), 4)
+        if "flagged_unrelated" in rates:
+            entry["unknown_flagged_unrelated"] = entry["flagged_unrelated"]
         results.append(entry)
         if on_result:
             on_result(entry)

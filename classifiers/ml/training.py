@@ -1,7 +1,9 @@
 """The one training procedure, used by the app's training runs and by `manage.py evaluate` alike.
 
-features [n, views, d] → representation → head chosen by stratified cross-validation → metrics from the
-held-out folds → final head on everything → unknown-score calibration → flags for suspicious photos.
+features [n, views, d] → representation → head chosen by stratified cross-validation → flags for
+suspicious photos (label_issues.py, outliers.py) → the photos that are near-certainly wrong left out, and
+the head chosen again without them → metrics from the held-out folds → final head → unknown-score
+calibration.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import numpy as np
 
 from classifiers.ml import evaluation
 from classifiers.ml.heads import LOGISTIC, MLP, Head, HeadConfig, fit_heads, softmax, span_basis, unproject
-from classifiers.ml.outliers import outlier_flags
-from classifiers.ml.unknown import IN_CLASS_RATE, UnknownDetector, calibrate
+from classifiers.ml.label_issues import LabelIssue, class_thresholds, label_issues, with_neighbours
+from classifiers.ml.outliers import outliers
+from classifiers.ml.unknown import IN_CLASS_RATE, REFUSE_RATE, UnknownDetector, calibrate
 
 # Candidates compared by cross-validation. C=10 on L2-normalised features is the measured sweet spot for
 # logistic regression and C=30 was as good on the texture-heavy trashnet set (C=3 never won on either
@@ -27,8 +30,11 @@ CANDIDATES = (
 )
 MAX_FOLDS = 5
 LEARNING_CURVE = (0.25, 0.5, 0.75, 1.0)
-# A training photo taken for another class in cross-validation with at least this confidence is flagged.
-MISCLASSIFIED_CONFIDENCE = 0.5
+NEIGHBOURS = 10  # most similar photos named in a `misclassified` flag's words
+# Training leaves out an `outlier` only in a class with at least this many photos: in smaller ones the
+# class's own look is too uncertain (measured, 8 photos a class of a clean set: leaving outliers out cost
+# 4 points on trashnet, where the classes look alike; 0 with this rule).
+OUTLIER_LEAVE_OUT_MIN = 20
 
 Progress = Callable[[str, float], None]
 
@@ -66,8 +72,13 @@ class TrainResult:
     metrics: dict
     # row index → {"outlier" | "misclassified": reason in words}
     flags: dict[int, dict[str, str]] = field(default_factory=dict)
-    # The cross-validation fold of each row, so another engine can be measured on the same splits.
+    # The cross-validation fold of each row (-1 for a row left out), so another engine can be measured on the
+    # same splits of the same photos.
     folds: np.ndarray | None = None
+    # row index → (the class (index) a photo flagged `misclassified` looks like, its out-of-fold probability)
+    looks_like: dict[int, tuple[int, float]] = field(default_factory=dict)
+    # rows training left out as near-certainly wrong (never a protected one), in the order of `flags`
+    left_out: list[int] = field(default_factory=list)
 
 
 # The one rule for how few photos a class may have: each photo is tested on a model trained without it, so
@@ -214,6 +225,74 @@ class Measurement:
 
     metrics: dict
     flags: dict[int, dict[str, str]]
+    # misclassified row → (class it looks like, that class's out-of-fold probability)
+    looks_like: dict[int, tuple[int, float]] = field(default_factory=dict)
+    near_certain: list[int] = field(default_factory=list)  # flagged rows the evidence says are wrong
+
+
+def refit_without(data: TrainingSet, choice: HeadChoice, left_out: np.ndarray) -> np.ndarray:
+    """Out-of-fold probabilities [n, k] from the chosen candidate's fold heads trained without the
+    `left_out` rows; every row, left out or not, is answered by the head of its own fold."""
+    n_folds = int(choice.folds.max()) + 1
+    tasks = [(choice.config, (choice.folds != fold) & ~left_out) for fold in range(n_folds)]
+    heads = fit_heads(data.z, data.y, len(data.labels), tasks, project=False)
+    probabilities = np.zeros((len(data.y), len(data.labels)), dtype=np.float32)
+    for fold, head in enumerate(heads):
+        rows = choice.folds == fold
+        probabilities[rows] = head.probabilities(data.z[rows])
+    return probabilities
+
+
+def doubtful_photos(data: TrainingSet, choice: HeadChoice, probabilities: np.ndarray) -> Measurement:
+    """The photos worth a look (metrics empty): filed under the wrong class (confident learning on the
+    out-of-fold `probabilities`, label_issues.py) or unlike every class (frozen features, outliers.py), and
+    which of them the evidence says are near-certainly wrong."""
+    y, labels = data.y, data.labels
+    # Fold heads refitted without the first round's suspects need every class in every fold's training rows.
+    refit = (lambda left_out: refit_without(data, choice, left_out)) if np.bincount(y).min() >= 3 else None
+    elsewhere = _neighbours_by_class(data.x, y, len(labels))
+    issues, judged = label_issues(probabilities, y, refit)
+    issues = with_neighbours(issues, judged, y, elsewhere)
+    bars = class_thresholds(judged, y)
+    doubts = outliers(data.x, y, labels)
+    flags: dict[int, dict[str, str]] = {}
+    looks_like: dict[int, tuple[int, float]] = {}
+    near_certain: list[int] = []
+    for issue in issues:
+        flags.setdefault(issue.row, {})["misclassified"] = _misclassified_words(issue, labels, y, elsewhere)
+        looks_like[issue.row] = (issue.looks_like, round(issue.looks_like_probability, 4))
+        # Near-certain when the out-of-fold answer and the photos most like it agree: a clear majority of
+        # each puts it in the same other class (the answer alone left out 1.5x more right photos).
+        if issue.clearly_other and 2 * elsewhere[issue.row, issue.looks_like] >= elsewhere[issue.row].sum():
+            near_certain.append(issue.row)
+    counts = np.bincount(y, minlength=len(labels))
+    for row, doubt in sorted(doubts.items(), key=lambda item: -item[1].score):
+        flags.setdefault(row, {})["outlier"] = doubt.reason
+        # Near-certain when it is less like its class than other classes' photos are and the out-of-fold
+        # answer doubts it too (its own class below that class's bar).
+        if (doubt.unlike_its_class and judged[row, y[row]] < bars[y[row]]
+                and counts[y[row]] >= OUTLIER_LEAVE_OUT_MIN and row not in near_certain):
+            near_certain.append(row)
+    return Measurement(metrics={}, flags=flags, looks_like=looks_like, near_certain=near_certain)
+
+
+def _neighbours_by_class(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """[n, k] how many of each photo's NEIGHBOURS most similar photos (itself apart) are in each class."""
+    n = min(NEIGHBOURS, len(y) - 1)
+    similarity = x @ x.T
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = np.argpartition(-similarity, n - 1, axis=1)[:, :n]
+    counts = np.zeros((len(y), k), dtype=np.int64)
+    np.add.at(counts, (np.repeat(np.arange(len(y)), n), y[nearest].ravel()), 1)
+    return counts
+
+
+def _misclassified_words(issue: LabelIssue, labels: list[str], y: np.ndarray, neighbours: np.ndarray) -> str:
+    other, own = labels[issue.looks_like], labels[y[issue.row]]
+    near = int(neighbours[issue.row, issue.looks_like])
+    total = int(neighbours[issue.row].sum())
+    return (f"looks like {other!r} rather than {own!r}: a model that did not see it said {other!r} "
+            f"({issue.looks_like_probability:.0%}), and {near} of the {total} photos most like it are in {other!r}")
 
 
 def training_set(features: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> TrainingSet:
@@ -236,9 +315,9 @@ def choose_head(data: TrainingSet, *, candidates: Sequence[HeadConfig] = CANDIDA
     return HeadChoice(config=candidates[best], candidates=candidates, table=table, held_out=held_out, folds=folds)
 
 
-def measure_head(data: TrainingSet, choice: HeadChoice, *, seed: int = 0) -> Measurement:
+def measure_head(data: TrainingSet, choice: HeadChoice, *, seed: int = 0, judge: bool = True) -> Measurement:
     """Accuracy, per-class figures, confusion and learning curve from the held-out folds, with each fold
-    answered by the candidate the other folds chose; and the flags for photos that look wrong."""
+    answered by the candidate the other folds chose; and (judge) the flags for photos that look wrong."""
     y, labels, candidates, folds = data.y, data.labels, choice.candidates, choice.folds
     picks, probabilities = _answers_of_other_folds_picks(data, choice)
     predicted = probabilities.argmax(axis=1)
@@ -247,7 +326,6 @@ def measure_head(data: TrainingSet, choice: HeadChoice, *, seed: int = 0) -> Mea
     points = learning_curve(data.z, y, len(labels), [candidates[pick] for pick in picks], folds, accuracy, seed=seed)
     n_folds = int(folds.max()) + 1
     config = choice.config
-    misclassified, flags = misclassified_photos(probabilities, y, labels)
     metrics = {
         "accuracy": round(accuracy, 4),
         "per_label": per_label,
@@ -264,11 +342,11 @@ def measure_head(data: TrainingSet, choice: HeadChoice, *, seed: int = 0) -> Mea
             f"the other folds alone, so the choice does not flatter the figure. The final head ({config.key}, "
             "best over all folds) is then trained on all photos."
         ),
-        "misclassified": misclassified,
+        "misclassified": held_out_mistakes(probabilities, y, labels),
     }
-    for row, reason in _outlier_flags(data.x, y, labels).items():
-        flags.setdefault(row, {})["outlier"] = reason
-    return Measurement(metrics=metrics, flags=flags)
+    doubts = doubtful_photos(data, choice, probabilities) if judge else Measurement({}, {})
+    return Measurement(metrics=metrics, flags=doubts.flags, looks_like=doubts.looks_like,
+                       near_certain=doubts.near_certain)
 
 
 def _answers_of_other_folds_picks(data: TrainingSet, choice: HeadChoice) -> tuple[list[int], np.ndarray]:
@@ -294,6 +372,21 @@ def fit_final_head(data: TrainingSet, config: HeadConfig, *, seed: int = 0) -> T
     return TrainedModel(labels=data.labels, head=unproject(head, data.basis), unknown=calibrate(data.x))
 
 
+def rows_to_leave_out(measured: Measurement, y: np.ndarray, labels: Sequence[str],
+                      protected: Sequence[int] = ()) -> list[int]:
+    """The near-certainly wrong rows, never a protected one (a photo a person kept), and none at all when
+    leaving them out would leave a class too few photos to train on."""
+    keep = set(int(row) for row in protected)
+    rows = [row for row in measured.near_certain if row not in keep]
+    remaining = np.ones(len(y), dtype=bool)
+    remaining[rows] = False
+    try:
+        check_enough(y[remaining], labels)
+    except NotEnoughData:
+        return []
+    return rows
+
+
 def train(
     features: np.ndarray,
     y: np.ndarray,
@@ -302,27 +395,53 @@ def train(
     seed: int = 0,
     candidates: Sequence[HeadConfig] = CANDIDATES,
     progress: Progress | None = None,
+    protected: Sequence[int] = (),
+    clean: bool = True,
 ) -> TrainResult:
     """Choose the head, measure it and fit the final one, on features [n, views, d] (or [n, d]) with labels
-    y [n] indexing `labels`."""
+    y [n] indexing `labels`.
+
+    With `clean`, the photos the evidence says are near-certainly wrong (another class's photo by a clear
+    majority of the out-of-fold answer, or less like their class than other classes' photos are) are left
+    out, except the `protected` rows (photos a person kept); the head is then chosen, measured and fitted
+    again on the rest, so the figures describe the model that answers. Measured in
+    `manage.py flag_benchmark --mislabelled` and `web_benchmark`: see the README's benchmark table."""
     report = progress or (lambda stage, fraction: None)
+    y = np.asarray(y, dtype=np.int64)
     data = training_set(features, y, labels)
     report("choosing a head by cross-validation", 0.0)
     choice = choose_head(data, candidates=candidates, seed=seed)
-    report("measuring", 0.5)
+    report("measuring", 0.4)
     measured = measure_head(data, choice, seed=seed)
+    left_out = rows_to_leave_out(measured, y, data.labels, protected) if clean else []
+    metrics = measured.metrics
+    if left_out:
+        report("choosing a head again without the photos left out", 0.6)
+        kept = np.setdiff1d(np.arange(len(y)), left_out)
+        data = training_set(np.asarray(features)[kept], y[kept], labels)
+        choice = choose_head(data, candidates=candidates, seed=seed)
+        metrics = measure_head(data, choice, seed=seed, judge=False).metrics
+        for mistake in metrics["misclassified"]:
+            mistake["row"] = int(kept[mistake["row"]])
     report("training the final head", 0.8)
     model = fit_final_head(data, choice.config, seed=seed)
-    metrics = measured.metrics | {"unknown": model.unknown.as_dict() | {"in_class_rate_target": IN_CLASS_RATE}}
-    return TrainResult(model=model, metrics=metrics, flags=measured.flags, folds=choice.folds)
+    metrics = metrics | {
+        "left_out": [{"row": int(row), "looks_like": labels[measured.looks_like[row][0]]
+                      if row in measured.looks_like else None} for row in left_out],
+        "unknown": model.unknown.as_dict() | {"in_class_rate_target": IN_CLASS_RATE,
+                                              "refused_rate_target": REFUSE_RATE},
+    }
+    folds = choice.folds
+    if left_out:
+        folds = np.full(len(y), -1, dtype=np.int64)
+        folds[kept] = choice.folds
+    return TrainResult(model=model, metrics=metrics, flags=measured.flags, looks_like=measured.looks_like,
+                       left_out=left_out, folds=folds)
 
 
-def misclassified_photos(
-    probabilities: np.ndarray, y: np.ndarray, labels: list[str]
-) -> tuple[list[dict], dict[int, dict[str, str]]]:
-    """(every photo held-out answers took for another class, most confident first; the flags for those
-    taken for it with at least MISCLASSIFIED_CONFIDENCE)."""
-    flags: dict[int, dict[str, str]] = {}
+def held_out_mistakes(probabilities: np.ndarray, y: np.ndarray, labels: list[str]) -> list[dict]:
+    """Every photo the held-out answers took for another class, most confident first (the results page
+    lists them; the flags come from doubtful_photos)."""
     misclassified = []
     for row in np.flatnonzero(probabilities.argmax(axis=1) != y):
         taken_for = int(probabilities[row].argmax())
@@ -335,17 +454,8 @@ def misclassified_photos(
                 "confidence": round(confidence, 4),
             }
         )
-        if confidence >= MISCLASSIFIED_CONFIDENCE:
-            flags[int(row)] = {
-                "misclassified": f"taken for {labels[taken_for]!r} ({confidence:.0%}) by a model that did not see it"
-            }
     misclassified.sort(key=lambda item: -item["confidence"])
-    return misclassified, flags
-
-
-def _outlier_flags(x: np.ndarray, y: np.ndarray, labels: list[str]) -> dict[int, str]:
-    """Photos unlike their own class: a wrong picture, or a rare look worth checking (see outliers.py)."""
-    return outlier_flags(x, y, labels)
+    return misclassified
 
 
 def probabilities_with_unknown(model: TrainedModel, representation: np.ndarray) -> list[dict]:
@@ -357,7 +467,9 @@ def probabilities_with_unknown(model: TrainedModel, representation: np.ndarray) 
             {
                 "label": model.labels[best],
                 "confidence": float(row[best]),
-                "unknown": bool(score > model.unknown.threshold),
+                "unknown": bool(score > model.unknown.refuse_above),
+                # Named, but unlike every photo it was trained on: "probably X — but it looks unlike…"
+                "looks_unlike": bool(model.unknown.threshold < score <= model.unknown.refuse_above),
                 "unknown_score": round(float(score), 4),
                 "probabilities": {name: float(p) for name, p in zip(model.labels, row, strict=True)},
             }

@@ -31,6 +31,6 @@ def by_doubt(photos) -> list[Photo]:
 def photos_to_review(*, classifier: Classifier, kind: str | None = None) -> list[Photo]:
     """The photos a person should look at, biggest doubts first: flagged ones by the strength of their
     strongest flag, then the ones waiting for review without a flag, oldest first."""
-    photos = Photo.objects.filter(label__classifier=classifier).select_related("label")
+    photos = Photo.objects.filter(label__classifier=classifier).select_related("label", "looks_like")
     photos = photos.filter(flags__has_key=kind) if kind else photos.exclude(Q(flags={}) & Q(awaiting_review=False))
     return by_doubt(photos)

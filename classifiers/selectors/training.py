@@ -19,7 +19,8 @@ STAGE_WORDS = {
     "embedding": "Looking at each photo",
     "choosing a head by cross-validation": "Trying a few small models, each tested on photos it did not see",
     "measuring": "Measuring accuracy",
-    "training the final head": "Training the final model on all photos",
+    "choosing a head again without the photos left out": "Leaving out photos that look wrong, and trying again",
+    "training the final head": "Training the final model",
     "saving the model": "Saving the model",
 }
 
@@ -51,6 +52,17 @@ def misclassified_photos(classifier: Classifier, metrics: dict) -> list[dict]:
     existing = {str(e.id): e for e in Photo.objects.filter(id__in=ids, label__classifier=classifier)}
     return [{**item, "photo": existing[str(item["example_id"])]} for item in items
             if str(item.get("example_id")) in existing]
+
+
+def left_out_photos(classifier: Classifier, metrics: dict) -> dict | None:
+    """What training left out as near-certainly wrong, for the results page: how many (all of them, even
+    those deleted since) and how many of those look like another class rather than like none of them."""
+    items = metrics.get("left_out") or []
+    if not items:
+        return None
+    return {"count": len(items), "like_another": sum(1 for item in items if item.get("looks_like")),
+            "still_there": Photo.objects.filter(id__in=[item["example_id"] for item in items],
+                                                label__classifier=classifier).count()}
 
 
 def stage_in_words(stage: str) -> str:

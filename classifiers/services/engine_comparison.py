@@ -38,8 +38,12 @@ def engine_comparison_measure(*, previous: ModelVersion, photos: Sequence[Photo]
     }
     if cached.unreadable:  # decoding is the same for every engine, so this is not expected: say "not measured"
         return comparison
-    features = np.stack([cached.features[photo.id] for photo in photos])
-    comparison["previous_accuracy"] = accuracy_on_folds(features, y, labels, folds=folds)
+    # The photos the run left out as near-certainly wrong (fold -1) are left out of the older engine's too.
+    used = np.flatnonzero(np.asarray(folds) >= 0)
+    features = np.stack([cached.features[photos[row].id] for row in used])
+    comparison["previous_accuracy"] = accuracy_on_folds(features, np.asarray(y)[used], labels,
+                                                        folds=np.asarray(folds)[used])
+    comparison["photos"] = len(used)
     return comparison
 
 

@@ -160,10 +160,12 @@ def flags_refresh(
     classifier: Classifier,
     misclassified: dict[uuid.UUID, tuple[float, str]] | None = None,
     judged: Iterable[uuid.UUID] = (),
+    looks_like: dict[uuid.UUID, uuid.UUID] | None = None,
 ) -> FlagsRefreshed:
     """Recompute the feature flags of every photo of the classifier. A training run passes `misclassified`
     (photo id → (confidence, reason)) for the photos its cross-validation `judged`: those photos get
-    exactly those misclassified flags; other photos keep theirs."""
+    exactly those misclassified flags, and `looks_like` (photo id → label id) the class each looks like,
+    which the review page offers to move it to; other photos keep theirs."""
     photos = list(
         Photo.objects.filter(label__classifier=classifier).select_related("label").order_by("created_at", "id")
     )
@@ -188,7 +190,7 @@ def flags_refresh(
         current = Photo.objects.select_for_update().filter(id__in=[e.id for e in photos])
         before = {e.id: e.label_id for e in photos}
         written = []
-        for photo in current.only("id", "label_id", "flags", "flag_scores", "dismissed_flags"):
+        for photo in current.only("id", "label_id", "flags", "flag_scores", "dismissed_flags", "looks_like_id"):
             if before.get(photo.id) != photo.label_id:
                 continue
             kinds = FEATURE_KINDS if photo.id in cached.features else ()  # unreadable: leave them
@@ -202,10 +204,14 @@ def flags_refresh(
                     flags[kind], scores[kind] = reason, round(float(score), 3)
             for kind in flags:
                 result.flagged[kind] = result.flagged.get(kind, 0) + 1
-            if flags != (photo.flags or {}) or scores != (photo.flag_scores or {}):
-                photo.flags, photo.flag_scores = flags, scores
+            suggestion = photo.looks_like_id
+            if MISCLASSIFIED in kinds:  # judged again: the class it looks like goes with its flag
+                suggestion = (looks_like or {}).get(photo.id) if MISCLASSIFIED in flags else None
+            if (flags != (photo.flags or {}) or scores != (photo.flag_scores or {})
+                    or suggestion != photo.looks_like_id):
+                photo.flags, photo.flag_scores, photo.looks_like_id = flags, scores, suggestion
                 written.append(photo)
-        Photo.objects.bulk_update(written, ["flags", "flag_scores"], batch_size=500)
+        Photo.objects.bulk_update(written, ["flags", "flag_scores", "looks_like"], batch_size=500)
     result.changed = len(written)
     return result
 

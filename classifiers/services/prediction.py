@@ -103,6 +103,28 @@ def _refusal(failure: PictureError, count: int) -> ServiceError:
     return refusal(where + failure.message, details={"index": failure.index})
 
 
+def answer_in_words(answer: dict) -> tuple[str, str]:
+    """(the verdict, the sentence after it) that try-it shows and the API sends as `in_words`: a flat "None
+    of these" only for a picture far from every training photo; one merely unlike them is still named,
+    with the doubt said beside it."""
+    label, percent = answer["label"], f"{answer['confidence']:.0%}"
+    if answer.get("unknown"):
+        return "None of these", f"It does not look like any of the classes it knows (closest: “{label}”, {percent})."
+    if answer.get("looks_unlike"):
+        return f"Probably {label}", f"Probably “{label}” ({percent}) — but it looks unlike your “{label}” photos."
+    return label, f"{percent} sure."
+
+
+def answer_sentence(answer: dict) -> str:
+    """The whole answer in one sentence, for the API's `in_words`."""
+    verdict, explanation = answer_in_words(answer)
+    if answer.get("unknown"):
+        return f"{verdict}: {explanation[0].lower()}{explanation[1:]}"
+    if answer.get("looks_unlike"):
+        return explanation  # it names the class already
+    return f"“{verdict}”, {explanation}"
+
+
 def _turn_if_heavy(classifier: Classifier, images: list[bytes]) -> AbstractContextManager:
     """Pictures that cost more to decode than a few phone photos wait for one of the web process's heavy turns,
     as uploads do (scraper/workload.py): 32 big PNGs in one request must not take every thread. Everyday
@@ -139,13 +161,15 @@ def predict_each(*, classifier: Classifier, images: list[bytes],
 
 
 def predict_images(*, classifier: Classifier, images: list[bytes], version_number: int | None = None) -> list[dict]:
-    """One answer per image, in order, from the active version or the one numbered `version_number`."""
+    """One answer per image, in order, from the active version or the one numbered `version_number`: label,
+    confidence, every label's probability, whether the picture looks like none of the classes (unknown) or
+    only unlike their photos (looks_unlike), and all that in words (in_words)."""
     results = predict_each(classifier=classifier, images=images, version_number=version_number)
     # One unusable picture refuses the whole request, naming the first (the API names it to the client).
     failure = next((result for result in results if isinstance(result, PictureError)), None)
     if failure is not None:
         raise _refusal(failure, len(images))
-    return results
+    return [{**answer, "in_words": answer_sentence(answer)} for answer in results]
 
 
 def model_export(*, classifier: Classifier, version_number: int | None = None) -> tuple[str, bytes]:

@@ -12,11 +12,11 @@ from nanoweb.errors import Conflict, InvalidInput
 
 def photo_keep(*, photo: Photo) -> Photo:
     """Clear the photo's flags and remember them as dismissed, so the same doubt is not raised again; a
-    photo waiting for review is trained on from now on."""
+    photo waiting for review is trained on from now on, and never left out by training's cleaning."""
     dismissed = list(dict.fromkeys([*(photo.dismissed_flags or []), *(photo.flags or {})]))
     photo.flags, photo.flag_scores, photo.dismissed_flags = {}, {}, dismissed
-    photo.awaiting_review = False
-    photo.save(update_fields=["flags", "flag_scores", "dismissed_flags", "awaiting_review"])
+    photo.awaiting_review, photo.looks_like = False, None
+    photo.save(update_fields=["flags", "flag_scores", "dismissed_flags", "awaiting_review", "looks_like"])
     return photo
 
 
@@ -32,7 +32,8 @@ def photo_move(*, photo: Photo, label: Label) -> Photo:
                        details={"field": "label"})
     # Choosing its class is a decision about the photo: it is trained on from now on.
     photo.label, photo.flags, photo.flag_scores, photo.awaiting_review = label, {}, {}, False
-    photo.save(update_fields=["label", "flags", "flag_scores", "awaiting_review"])
+    photo.looks_like = None
+    photo.save(update_fields=["label", "flags", "flag_scores", "awaiting_review", "looks_like"])
     return photo
 
 

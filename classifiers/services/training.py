@@ -287,6 +287,8 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         [label.name for label in labels],
         seed=0,
         progress=lambda stage, fraction: report(stage, 0.7 + 0.25 * fraction, force=True),
+        # A photo a person kept is trained on whatever the evidence says.
+        protected=[row for row, photo in enumerate(photos) if photo.dismissed_flags],
     )
 
     metrics = dict(result.metrics)
@@ -298,6 +300,10 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
             "confidence": m["confidence"],
         }
         for m in metrics.get("misclassified", [])
+    ]
+    metrics["left_out"] = [
+        {"example_id": str(photos[item["row"]].id), "looks_like": item["looks_like"]}
+        for item in metrics.get("left_out", [])
     ]
     metrics["excluded"] = excluded
     metrics["embedded"] = {"new": cached.embedded, "from_cache": len(photos) - cached.embedded}
@@ -337,7 +343,9 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         raise
     # The run has succeeded whatever happens to the flags (a failure is logged).
     flags_refresh_quietly(classifier=classifier, misclassified=_misclassified(photos, result),
-                          judged=[e.id for e in photos])
+                          judged=[e.id for e in photos],
+                          looks_like={photos[row].id: labels[other].id
+                                      for row, (other, _) in result.looks_like.items()})
 
 
 def _save_version(run: TrainingRun, classifier: Classifier, labels: list[Label], folder_name: str,
@@ -389,10 +397,10 @@ def run_engine(run: TrainingRun) -> tuple[str, str]:
 
 
 def _misclassified(photos: list[Photo], result) -> dict[uuid.UUID, tuple[float, str]]:
-    """photo id → (confidence, reason) for the photos cross-validation took for another class."""
-    confidence = {m["row"]: m["confidence"] for m in result.metrics.get("misclassified", [])}
+    """photo id → (doubt, reason) for the photos filed under the wrong class; the doubt is the probability
+    of the class it looks like, so the review list shows the clearest mistakes first."""
     return {
-        photos[row].id: (confidence.get(row, 0.5), kinds["misclassified"])
+        photos[row].id: (result.looks_like[row][1] if row in result.looks_like else 0.5, kinds["misclassified"])
         for row, kinds in result.flags.items()
         if "misclassified" in kinds
     }

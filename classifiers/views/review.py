@@ -37,15 +37,17 @@ def review(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, classifier) -> None:
-    # One button per photo sends "action" as "keep:<id>"; the selection's buttons send a bare action.
+    # One button per photo sends "action" as "keep:<id>"; the selection's buttons send a bare action; the
+    # one-click "Move to <class>" sends the class too, as "move:<id>:<label id>".
     action, _, one = request.POST.get("action", "").partition(":")
+    one, _, suggested = one.partition(":")
     photos = owned_photos(classifier, [one] if one else request.POST.getlist("example"))
     if not photos:
         messages.error(request, "Tick the photos to decide on first.")
         return
     label = None
     if action == "move":
-        wanted = request.POST.get(f"label-{one}" if one else "label", "")
+        wanted = suggested or request.POST.get(f"label-{one}" if one else "label", "")
         label = classifier_label(classifier, wanted)
     try:
         done, skipped = photos_review(photos=photos, action=action, label=label)

@@ -28,7 +28,7 @@ from classifiers.views.tryit import answer_with_bars
 from nanoweb.errors import Conflict, InvalidInput, ServiceError
 
 # What of an answer a visitor sees: the verdict and a bar per class (no version, no scores behind them).
-SHOWN = ("label", "unknown", "percent", "bars")
+SHOWN = ("label", "unknown", "percent", "bars", "verdict", "explanation")
 # The owner is told to train; a visitor can do nothing about it.
 NOT_READY = "This classifier is not ready to answer yet. Ask the person who gave you this link to try again later."
 

@@ -20,6 +20,7 @@ from classifiers.selectors.photos import UNDO_SECONDS, photo_removal_undoable
 from classifiers.selectors.training import (
     classifier_latest_run,
     classifier_versions,
+    left_out_photos,
     misclassified_photos,
     photos_wanted,
     training_run_summary,
@@ -89,6 +90,7 @@ def results(request: HttpRequest, classifier_id: UUID) -> HttpResponse:
         "recommendation": (metrics.get("learning_curve") or {}).get("recommendation", ""),
         "misclassified": misclassified_photos(classifier, metrics),
         "excluded": metrics.get("excluded"),
+        "left_out": left_out_photos(classifier, metrics),
         "suggestions": suggestions,
         "more_photos": MORE_PHOTOS,
         "web_offline": web_offline(request),

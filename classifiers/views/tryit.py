@@ -17,7 +17,7 @@ from classifiers.selectors.catalog import classifier_labels, classifier_state
 from classifiers.selectors.owned import owned_classifier
 from classifiers.selectors.predictions import retention_days
 from classifiers.selectors.training import classifier_versions
-from classifiers.services.prediction import predict_images
+from classifiers.services.prediction import answer_in_words, predict_images
 from classifiers.services.predictions_log import prediction_record
 from classifiers.views.common import version_number_from, wants_json
 from nanoweb.errors import InvalidInput, ServiceError
@@ -76,7 +76,9 @@ def answer_with_bars(prediction: dict) -> dict:
     bars = sorted(({"label": name, "percent": round(p * 100, 1)}
                    for name, p in (prediction.get("probabilities") or {}).items()),
                   key=lambda bar: -bar["percent"])
-    return {**prediction, "percent": round(float(prediction.get("confidence") or 0) * 100, 1), "bars": bars}
+    verdict, explanation = answer_in_words(prediction)
+    return {**prediction, "percent": round(float(prediction.get("confidence") or 0) * 100, 1), "bars": bars,
+            "verdict": verdict, "explanation": explanation}
 
 
 def _versions_context(classifier, version_number: int | None) -> dict:

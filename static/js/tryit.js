@@ -31,10 +31,9 @@
     document.dispatchEvent(new CustomEvent("nanoweb:answer", {detail: a}));
     errorBox.hidden = true;
     result.hidden = false;
-    panel.querySelector("[data-verdict]").textContent = a.unknown ? "None of these" : a.label;
-    panel.querySelector("[data-explain]").textContent = a.unknown
-      ? "It does not look like any of the classes it knows (closest: “" + a.label + "”, " + a.percent + "%)."
-      : a.percent + "% sure.";
+    // The words come from the server (services/prediction.py answer_in_words), the same as the API's.
+    panel.querySelector("[data-verdict]").textContent = a.verdict;
+    panel.querySelector("[data-explain]").textContent = a.explanation;
     var bars = panel.querySelector("[data-bars]");
     bars.textContent = "";
     a.bars.forEach(function (bar) {

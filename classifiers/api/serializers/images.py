@@ -21,9 +21,12 @@ class ImageSerializer(serializers.ModelSerializer):
         help_text=(
             "Why this photo may be a poor example, {kind: reason}: duplicate (nearly the same picture as an "
             "earlier photo of the class), in_other_class (the same picture is in another class), outlier (looks "
-            "unlike the other photos of its class), misclassified (taken for another class by a model that did "
-            "not see it)."
+            "unlike the other photos of its class), misclassified (looks like another class: see looks_like)."
         ),
+    )
+    looks_like = serializers.UUIDField(
+        source="looks_like_id", read_only=True, allow_null=True,
+        help_text="For a photo flagged misclassified, the label it looks like (move it there with POST .../review/).",
     )
     doubt = serializers.SerializerMethodField(
         help_text="How strongly its flags doubt the photo, 0 (no flag) to 1; review lists sort by it."
@@ -50,6 +53,7 @@ class ImageSerializer(serializers.ModelSerializer):
             "width",
             "height",
             "flags",
+            "looks_like",
             "doubt",
             "awaiting_review",
             "created_at",

@@ -29,7 +29,12 @@ class PredictionSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="The file name or URL this answer is for.")
     label = serializers.CharField(help_text="The most likely class.")
     confidence = serializers.FloatField(help_text="Its probability, 0 to 1.")
-    unknown = serializers.BooleanField(help_text="True when the image looks like none of the classes.")
+    unknown = serializers.BooleanField(help_text="True when the image looks like none of the classes: far from "
+                                       "every training photo. Pages say 'None of these'.")
+    looks_unlike = serializers.BooleanField(
+        required=False, help_text="True when the image is named (label) but looks unlike the training photos: "
+        "pages say 'Probably <label> — but it looks unlike your <label> photos'.")
+    in_words = serializers.CharField(required=False, help_text="The answer as the try-it page says it.")
     unknown_score = serializers.FloatField(
         required=False, allow_null=True, help_text="How unlike the training photos the image is."
     )

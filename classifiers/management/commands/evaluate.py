@@ -156,10 +156,11 @@ class Command(BaseCommand):
                 reference=recipe == "reference",
                 on_result=lambda r: self.stdout.write(
                     f"k={r['k']:>3}: accuracy {r['accuracy']:.1%} ± {r['accuracy_std']:.1%} over {r['seeds']} seeds "
-                    f"({r['test_images']} test photos a split), unknown on in-class {r['unknown_flagged_in_class']:.0%}"
+                    f"({r['test_images']} test photos a split); in-class photos refused ('none of these') "
+                    f"{r['refused_in_class']:.1%}, flagged {r['flagged_in_class']:.1%}"
                     + (
-                        f", on unrelated {r['unknown_flagged_unrelated']:.0%}"
-                        if "unknown_flagged_unrelated" in r
+                        f"; unrelated photos flagged {r['flagged_unrelated']:.1%}, refused {r['refused_unrelated']:.1%}"
+                        if "flagged_unrelated" in r
                         else ""
                     )
                     + f"; heads {r['heads']}"

@@ -1,16 +1,23 @@
-"""How well the `outlier` flag finds intruders, and whether dropping flagged photos helps training.
+"""How well NanoWeb's flags find wrong photos, against cleanlab's find_label_issues on the very same
+features and out-of-fold probabilities, and what leaving them out does to accuracy.
 
-    python manage.py flag_benchmark DIR --intruders DIR2 [--genuine N] [--fraction 0.2] [--seeds 3]
-        [--classes A,B] [--json]
+    python manage.py flag_benchmark DIR [--mislabelled] [--intruders DIR2] [--genuine N] [--fraction 0.2]
+        [--seeds 3] [--classes A,B] [--json]
 
-For each seed: `--genuine` photos of each class of DIR, plus intruders from DIR2 making up `--fraction`
-of each class, go through the app's own training code (training.train, which computes the flags). The
-rest of DIR's photos (at most 40 a class) test three models: trained on the mixed set, on the mixed set
-without the photos flagged `outlier`, and on the clean set. With --json the last line is one JSON object.
+For each seed, every class of DIR gets `--genuine` of its own photos plus wrong ones making up `--fraction`
+of it: photos of the other classes of DIR (--mislabelled), photos from DIR2 (--intruders), or half of
+each when both are given. The mixed set goes through the app's own training code (training.train, which
+computes the flags and leaves out the near-certainly wrong photos). cleanlab's find_label_issues (its
+defaults) gets the out-of-fold probabilities of the head training chose, on the same folds: the ones
+NanoWeb's own first round starts from. The rest of DIR's photos (at most --max-test a class, never one
+used for training) test four models: trained on the mixed set as found, with training's automatic
+cleaning, without every photo NanoWeb flagged, and on the right photos only. With --json the last line
+is one JSON object.
 
-DIR holds <class>/<images>; DIR2 any images, in sub-folders or not. Without --genuine, 32 a class, or fewer
-when the smallest class or the intruders would not leave enough (a class keeps at least a third of its
-photos for testing). Photos that cannot be read are left out and counted.
+DIR holds <class>/<images>; DIR2 any images, in sub-folders or not. Without --genuine, 20 a class with
+--mislabelled alone, else 32, or fewer when the smallest class or the intruders would not leave enough.
+Photos that cannot be read are left out and counted. cleanlab is a test tool (requirements-dev.txt); the
+command says how to install it when it is missing.
 """
 
 from __future__ import annotations
@@ -25,36 +32,60 @@ from classifiers.management.embedding import embed_or_refuse
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.predictor import answers_from_features
 from classifiers.ml.study import image_files, image_folder
-from classifiers.ml.training import choose_head, fit_final_head, train, training_set
+from classifiers.ml.training import (
+    choose_head,
+    held_out_without_selection_bias,
+    picks_by_other_folds,
+    train,
+    training_set,
+)
+
+MISSING_CLEANLAB = ("cleanlab is not installed, so there is nothing to compare with: install the test tools "
+                    "with `.venv/bin/pip install -r requirements-dev.txt` (cleanlab==2.9.0), then run this again")
 
 
-def _accuracy(features: np.ndarray, y: np.ndarray, classes: list[str], test_x: np.ndarray, test_y: np.ndarray,
-              seed: int) -> float:
-    # Only the model is needed here, not the training photos' own figures (measure_head).
+def cleanlab_issues(features: np.ndarray, y: np.ndarray, classes: list[str], seed: int) -> np.ndarray:
+    """cleanlab's find_label_issues (defaults) on the out-of-fold probabilities of the head training
+    chose, each fold answered by the candidate the other folds chose (what training measures with)."""
+    from cleanlab.filter import find_label_issues
+
     data = training_set(features, y, classes)
-    model = fit_final_head(data, choose_head(data, seed=seed).config, seed=seed)
+    choice = choose_head(data, seed=seed)
+    picks = picks_by_other_folds(choice.held_out, data.y, choice.folds, choice.candidates)
+    probabilities = held_out_without_selection_bias(choice.held_out, choice.folds, picks)
+    return np.asarray(find_label_issues(labels=data.y, pred_probs=probabilities), dtype=bool)
+
+
+def _accuracy(model, classes: list[str], test_x: np.ndarray, test_y: np.ndarray) -> float:
     answers = answers_from_features(model, test_x)
-    predicted = np.array([classes.index(a["label"]) for a in answers])
-    return float(np.mean(predicted == test_y))
+    return float(np.mean(np.array([classes.index(a["label"]) for a in answers]) == test_y))
 
 
 class Command(BaseCommand):
-    help = "Measure the outlier flag on DIR contaminated with photos from another folder."
+    help = "Measure NanoWeb's photo flags and automatic cleaning against cleanlab on DIR with wrong photos mixed in."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("dir")
-        parser.add_argument("--intruders", required=True, help="folder of unrelated photos (any layout)")
-        parser.add_argument("--genuine", type=int, help="genuine training photos a class (default: up to 32)")
-        parser.add_argument("--fraction", type=float, default=0.2, help="share of intruders in each class")
+        parser.add_argument("--mislabelled", action="store_true",
+                            help="wrong photos are photos of DIR's other classes, filed under the wrong class")
+        parser.add_argument("--intruders", help="folder of unrelated photos (any layout)")
+        parser.add_argument("--genuine", type=int, help="right training photos a class")
+        parser.add_argument("--fraction", type=float, default=0.2, help="share of wrong photos in each class")
         parser.add_argument("--seeds", type=int, default=3)
         parser.add_argument("--max-test", type=int, default=40)
         parser.add_argument("--classes", help="only these classes of DIR, comma-separated (e.g. two that look alike)")
         parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, dir: str, intruders: str, genuine: int | None, fraction: float, seeds: int, max_test: int,
-               classes: str | None, as_json: bool, **options) -> None:
+    def handle(self, *args, dir: str, mislabelled: bool, intruders: str | None, genuine: int | None,
+               fraction: float, seeds: int, max_test: int, classes: str | None, as_json: bool, **options) -> None:
         if not 0 < fraction < 1:
             raise CommandError("--fraction must be between 0 and 1")
+        if not mislabelled and not intruders:
+            raise CommandError("say which wrong photos to mix in: --mislabelled, --intruders DIR2, or both")
+        try:
+            import cleanlab  # noqa: F401
+        except ImportError:
+            raise CommandError(MISSING_CLEANLAB) from None
         extractor = onnx_extractor(settings.DEFAULT_BACKBONE, cache_dir=settings.FEATURE_CACHE_DIR,
                                    threads=settings.ENGINE_THREADS)
         wanted = [name.strip() for name in (classes or "").split(",") if name.strip()]
@@ -67,73 +98,112 @@ class Command(BaseCommand):
             paths = [path for path, kept in zip(paths, keep, strict=True) if kept]
             y_all = np.array([wanted.index(classes[label]) for label in y_all[keep]])
             classes = wanted
-        intruder_paths = image_files(intruders)
-        if len(classes) < 2 or not intruder_paths:
-            raise CommandError(f"{dir} needs two or more sub-folders of photos and {intruders} some photos")
+        if len(classes) < 2:
+            raise CommandError(f"{dir} needs two or more sub-folders of photos")
+        intruder_paths = image_files(intruders) if intruders else []
+        if intruders and not intruder_paths:
+            raise CommandError(f"{intruders} has no photos")
         features, readable = embed_or_refuse(extractor, paths)
         y_all = y_all[readable]
-        foreign, _ = embed_or_refuse(extractor, intruder_paths)
+        foreign = (embed_or_refuse(extractor, intruder_paths)[0] if intruder_paths
+                   else np.zeros((0, *features.shape[1:]), dtype=features.dtype))
         unreadable = len(paths) - len(features) + len(intruder_paths) - len(foreign)
         smallest = int(np.bincount(y_all, minlength=len(classes)).min())
         if genuine is None:
-            genuine = min(32, smallest * 2 // 3, int(len(foreign) / len(classes) * (1 - fraction) / fraction))
-        per_class = round(genuine * fraction / (1 - fraction))
-        if genuine < 5 or per_class < 1:
-            raise CommandError(f"too few photos for this: {smallest} in the smallest class of {dir}, "
-                               f"{len(foreign)} in {intruders}")
-        if smallest <= genuine:
-            raise CommandError(f"every class of {dir} needs more than --genuine={genuine} photos")
-        if per_class * len(classes) > len(foreign):
-            raise CommandError(f"{intruders} has {len(foreign)} photos; {per_class * len(classes)} are needed")
+            genuine = min(20 if not intruders else 32, smallest * 2 // 3)
+            if intruders:
+                genuine = min(genuine, int(len(foreign) / len(classes) * (1 - fraction) / fraction))
+        wrong = round(genuine * fraction / (1 - fraction))
+        from_foreign = wrong // 2 if mislabelled and intruders else (wrong if intruders else 0)
+        from_others = wrong - from_foreign
+        if genuine < 5 or wrong < 1:
+            raise CommandError(f"too few photos for this: {smallest} in the smallest class of {dir}"
+                               + (f", {len(foreign)} in {intruders}" if intruders else ""))
+        if smallest <= genuine + from_others:
+            raise CommandError(
+                f"every class of {dir} needs more than {genuine + from_others} photos for --genuine={genuine}")
+        if from_foreign * len(classes) > len(foreign):
+            raise CommandError(f"{intruders} has {len(foreign)} photos; {from_foreign * len(classes)} are needed")
 
-        caught = genuine_flagged = intruder_total = genuine_total = 0
-        accuracies: dict[str, list[float]] = {"mixed": [], "flagged_dropped": [], "clean": []}
+        # [wrong caught, right flagged] by every flag, by the misclassified flag alone (what cleanlab's
+        # find_label_issues compares with), by cleanlab, and by training's automatic cleaning.
+        counts = {"nanoweb": [0, 0], "misclassified": [0, 0], "cleanlab": [0, 0], "left_out": [0, 0]}
+        wrong_total = right_total = 0
+        accuracies: dict[str, list[float]] = {"as_found": [], "cleaned": [], "flagged_dropped": [], "right_only": []}
         for seed in range(seeds):
-            rng = np.random.default_rng(seed)
-            pool = rng.permutation(len(foreign))
-            train_rows, test_rows, mixed_x, mixed_y, is_intruder = [], [], [], [], []
-            for label in range(len(classes)):
-                rows = rng.permutation(np.flatnonzero(y_all == label))
-                train_rows.extend(rows[:genuine])
-                test_rows.extend(rows[genuine: genuine + max_test])
-                mixed_x.extend(features[rows[:genuine]])
-                taken, pool = pool[:per_class], pool[per_class:]
-                mixed_x.extend(foreign[taken])
-                mixed_y.extend([label] * (genuine + per_class))
-                is_intruder.extend([False] * genuine + [True] * per_class)
-            mixed_x, mixed_y, is_intruder = np.stack(mixed_x), np.array(mixed_y), np.array(is_intruder)
-            test_x, test_y = features[test_rows], y_all[test_rows]
-
-            flags = train(mixed_x, mixed_y, classes, seed=seed).flags
-            flagged = np.array([("outlier" in flags.get(row, {})) for row in range(len(mixed_y))])
-            caught += int((flagged & is_intruder).sum())
-            genuine_flagged += int((flagged & ~is_intruder).sum())
-            intruder_total += int(is_intruder.sum())
-            genuine_total += int((~is_intruder).sum())
-            accuracies["mixed"].append(_accuracy(mixed_x, mixed_y, classes, test_x, test_y, seed))
-            accuracies["flagged_dropped"].append(
-                _accuracy(mixed_x[~flagged], mixed_y[~flagged], classes, test_x, test_y, seed))
-            accuracies["clean"].append(
-                _accuracy(features[train_rows], y_all[train_rows], classes, test_x, test_y, seed))
+            mixed_x, mixed_y, is_wrong, test_x, test_y = self._mix(
+                features, y_all, foreign, len(classes), genuine, from_others, from_foreign, max_test, seed)
+            cleaned = train(mixed_x, mixed_y, classes, seed=seed)
+            flagged = np.array([bool(cleaned.flags.get(row)) for row in range(len(mixed_y))])
+            mistaken = np.array(["misclassified" in cleaned.flags.get(row, {}) for row in range(len(mixed_y))])
+            left_out = np.isin(np.arange(len(mixed_y)), cleaned.left_out)
+            theirs = cleanlab_issues(mixed_x, mixed_y, classes, seed)
+            for name, chosen in (("nanoweb", flagged), ("misclassified", mistaken), ("cleanlab", theirs),
+                                 ("left_out", left_out)):
+                counts[name][0] += int((chosen & is_wrong).sum())
+                counts[name][1] += int((chosen & ~is_wrong).sum())
+            wrong_total += int(is_wrong.sum())
+            right_total += int((~is_wrong).sum())
+            as_found = train(mixed_x, mixed_y, classes, seed=seed, clean=False).model
+            dropped = train(mixed_x[~flagged], mixed_y[~flagged], classes, seed=seed, clean=False).model
+            right = train(mixed_x[~is_wrong], mixed_y[~is_wrong], classes, seed=seed, clean=False).model
+            for name, model in (("as_found", as_found), ("cleaned", cleaned.model), ("flagged_dropped", dropped),
+                                ("right_only", right)):
+                accuracies[name].append(_accuracy(model, classes, test_x, test_y))
 
         result = {
             "dataset": str(dir).rstrip("/").split("/")[-1],
-            "intruders": str(intruders).rstrip("/").split("/")[-1],
-            "genuine_per_class": genuine,
-            "intruders_per_class": per_class,
+            "wrong_photos": ("other classes" if mislabelled else "") + (" and " if mislabelled and intruders else "")
+            + (str(intruders).rstrip("/").split("/")[-1] if intruders else ""),
+            "right_per_class": genuine,
+            "wrong_per_class": wrong,
             "seeds": seeds,
             "unreadable_photos": unreadable,
-            "intruders_caught": round(caught / intruder_total, 4),
-            "genuine_flagged": round(genuine_flagged / genuine_total, 4),
-            "accuracy_mixed": round(float(np.mean(accuracies["mixed"])), 4),
-            "accuracy_flagged_dropped": round(float(np.mean(accuracies["flagged_dropped"])), 4),
-            "accuracy_clean": round(float(np.mean(accuracies["clean"])), 4),
+            **{f"{name}_wrong_flagged": round(caught / wrong_total, 4) for name, (caught, _) in counts.items()},
+            **{f"{name}_right_flagged": round(spared / right_total, 4) for name, (_, spared) in counts.items()},
+            **{f"accuracy_{name}": round(float(np.mean(values)), 4) for name, values in accuracies.items()},
         }
         self.stdout.write(
-            f"{result['dataset']} + {per_class} {result['intruders']} photos a class among {genuine}: "
-            f"outlier flag caught {result['intruders_caught']:.0%} of intruders, flagged "
-            f"{result['genuine_flagged']:.1%} of genuine photos; accuracy mixed {result['accuracy_mixed']:.1%}, "
-            f"flagged dropped {result['accuracy_flagged_dropped']:.1%}, clean {result['accuracy_clean']:.1%}"
+            f"{result['dataset']}: {wrong} wrong photos ({result['wrong_photos']}) among {genuine} right ones a class, "
+            f"{seeds} seeds\n"
+            f"  NanoWeb's flags (every kind): {result['nanoweb_wrong_flagged']:.1%} of wrong photos, "
+            f"{result['nanoweb_right_flagged']:.1%} of right ones\n"
+            f"  NanoWeb's 'looks like another class' flag: {result['misclassified_wrong_flagged']:.1%} of wrong "
+            f"photos, {result['misclassified_right_flagged']:.1%} of right ones\n"
+            f"  cleanlab find_label_issues: {result['cleanlab_wrong_flagged']:.1%} of wrong photos, "
+            f"{result['cleanlab_right_flagged']:.1%} of right ones\n"
+            f"  left out by training: {result['left_out_wrong_flagged']:.1%} of wrong photos, "
+            f"{result['left_out_right_flagged']:.1%} of right ones\n"
+            f"  accuracy as found {result['accuracy_as_found']:.1%}, after automatic cleaning "
+            f"{result['accuracy_cleaned']:.1%}, every flagged photo dropped {result['accuracy_flagged_dropped']:.1%}, "
+            f"right photos only {result['accuracy_right_only']:.1%}"
         )
         if as_json:
             self.stdout.write(json.dumps(result))
+
+    @staticmethod
+    def _mix(features, y_all, foreign, n_classes, genuine, from_others, from_foreign, max_test, seed):
+        """(training features, labels, which are wrong, test features, test labels) for one seed: each
+        class's `genuine` photos, `from_others` photos of other classes and `from_foreign` intruders; test
+        photos are never among the training ones."""
+        rng = np.random.default_rng(seed)
+        pools = {label: list(rng.permutation(np.flatnonzero(y_all == label))) for label in range(n_classes)}
+        strangers = list(rng.permutation(len(foreign)))
+        rows, labels, wrong, extra = [], [], [], []
+        for label in range(n_classes):
+            rows += [pools[label].pop() for _ in range(genuine)]
+            labels += [label] * genuine
+            wrong += [False] * genuine
+        for label in range(n_classes):
+            others = [other for other in range(n_classes) if other != label]
+            for _ in range(from_others):
+                rows.append(pools[others[int(rng.integers(len(others)))]].pop())
+                labels.append(label)
+                wrong.append(True)
+            for _ in range(from_foreign):
+                extra.append((strangers.pop(), label))
+        test_rows = [row for label in range(n_classes) for row in pools[label][:max_test]]
+        mixed_x = np.concatenate([features[rows], foreign[[i for i, _ in extra]]]) if extra else features[rows]
+        mixed_y = np.array(labels + [label for _, label in extra])
+        is_wrong = np.array(wrong + [True] * len(extra))
+        return mixed_x, mixed_y, is_wrong, features[test_rows], y_all[test_rows]

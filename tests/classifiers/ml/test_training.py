@@ -12,10 +12,10 @@ from classifiers.ml.training import (
     NotEnoughData,
     choose_head,
     fit_final_head,
+    held_out_mistakes,
     held_out_without_selection_bias,
     learning_curve,
     measure_head,
-    misclassified_photos,
     picks_by_other_folds,
     probabilities_with_unknown,
     represent,
@@ -36,7 +36,7 @@ def test_it_refuses_a_class_with_one_photo_naming_it():
 
 
 def test_metrics_come_from_held_out_folds(clothing):
-    result = train(clothing.features, clothing.y, clothing.classes, seed=0)
+    result = train(clothing.features, clothing.y, clothing.classes, seed=0, clean=False)
     m = result.metrics
     matrix = np.array(m["confusion"]["matrix"])
     assert m["confusion"]["labels"] == clothing.classes
@@ -153,7 +153,7 @@ def seeded_problem() -> tuple[np.ndarray, np.ndarray, list[str]]:
 def test_it_still_trains_the_seeded_problem_as_the_single_call_train_did():
     # Figures the one-function train() (with its report switch) gave for this problem before it was split.
     features, y, labels = seeded_problem()
-    result = train(features, y, labels, seed=0)
+    result = train(features, y, labels, seed=0, clean=False)
     m = result.metrics
     assert (m["accuracy"], m["head"], m["folds"], m["examples"]) == (0.9583, "logistic(C=10)", 5, 24)
     assert m["candidates"] == [
@@ -165,10 +165,11 @@ def test_it_still_trains_the_seeded_problem_as_the_single_call_train_did():
         (5, 0.8333), (10, 0.9167), (14, 0.9167), (19, 0.9583)
     ]
     assert m["misclassified"] == [{"row": 5, "label": "a", "predicted": "c", "confidence": 0.9719}]
-    assert result.flags == {5: {"misclassified": "taken for 'c' (97%) by a model that did not see it"}}
+    assert result.flags[5]["misclassified"].startswith("looks like 'c' rather than 'a'")
+    assert result.looks_like[5][0] == 2 and result.left_out == [] and m["left_out"] == []
     assert m["unknown"]["threshold"] == pytest.approx(0.50393, abs=1e-4)
     assert m["unknown"]["in_class_rate_target"] == 0.05
-    assert list(m)[-2:] == ["misclassified", "unknown"]
+    assert list(m)[-3:] == ["misclassified", "left_out", "unknown"]
     probabilities = result.model.head.probabilities(represent(features[[0, 5, 23]]))
     np.testing.assert_allclose(
         probabilities, [[0.9581, 0.0173, 0.0247], [0.3998, 0.0194, 0.5808], [0.14, 0.0247, 0.8353]], atol=2e-4
@@ -182,8 +183,11 @@ def test_it_composes_choosing_measuring_and_fitting_into_train():
     measured = measure_head(data, choice, seed=0)
     model = fit_final_head(data, choice.config, seed=0)
 
-    result = train(features, y, labels, seed=0)
-    assert result.metrics == measured.metrics | {"unknown": model.unknown.as_dict() | {"in_class_rate_target": 0.05}}
+    result = train(features, y, labels, seed=0, clean=False)
+    assert result.metrics == measured.metrics | {
+        "left_out": [],
+        "unknown": model.unknown.as_dict() | {"in_class_rate_target": 0.05, "refused_rate_target": 0.02},
+    }
     assert result.flags == measured.flags
     for name, value in result.model.head.arrays().items():
         np.testing.assert_array_equal(value, model.head.arrays()[name])
@@ -195,15 +199,14 @@ def test_it_fits_the_final_head_without_measuring_first():
     data = training_set(features, y, labels)
     choice = choose_head(data, seed=0)
     unmeasured = fit_final_head(data, choice.config, seed=0)
-    np.testing.assert_array_equal(unmeasured.head.w2, train(features, y, labels, seed=0).model.head.w2)
+    np.testing.assert_array_equal(unmeasured.head.w2, train(features, y, labels, seed=0, clean=False).model.head.w2)
 
 
 def test_it_returns_the_misclassified_photos_without_touching_anything_else():
     probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.55, 0.45], [0.4, 0.6]], dtype=np.float32)
     y = np.array([0, 0, 1, 1])
     before = probabilities.copy()
-    misclassified, flags = misclassified_photos(probabilities, y, ["cat", "dog"])
+    misclassified = held_out_mistakes(probabilities, y, ["cat", "dog"])
     assert [m["row"] for m in misclassified] == [1, 2]  # most confident mistake first
     assert misclassified[0] == {"row": 1, "label": "cat", "predicted": "dog", "confidence": 0.8}
-    assert set(flags) == {1, 2} and "taken for 'dog' (80%)" in flags[1]["misclassified"]
     np.testing.assert_array_equal(probabilities, before)
