@@ -88,11 +88,16 @@ def check_enough(y: np.ndarray, labels: Sequence[str]) -> None:
 
 
 def cross_validate(
-    x: np.ndarray, y: np.ndarray, n_classes: int, configs: Sequence[HeadConfig], *, seed: int
+    x: np.ndarray, y: np.ndarray, n_classes: int, configs: Sequence[HeadConfig], *, seed: int,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(held-out probabilities [configs, n, k], folds [n]) from stratified folds."""
+    """(held-out probabilities [configs, n, k], folds [n]) from stratified folds; rows sharing a number in
+    `groups` (copies of one picture) are held out together."""
     n_folds = int(min(MAX_FOLDS, np.bincount(y).min()))
-    folds = evaluation.stratified_folds(y, n_folds, seed)
+    if groups is not None:  # a fold per distinct picture at most, or a class could miss from training
+        pictures = min(len(np.unique(groups[y == label])) for label in np.unique(y))
+        n_folds = max(2, min(n_folds, pictures))
+    folds = evaluation.stratified_folds(y, n_folds, seed, groups)
     tasks = [(config, folds != fold) for config in configs for fold in range(n_folds)]
     heads = fit_heads(x, y, n_classes, tasks, seed=seed, project=False)
     held_out = np.zeros((len(configs), len(y), n_classes), dtype=np.float32)
@@ -221,10 +226,12 @@ def training_set(features: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> 
     return TrainingSet(x=x, z=x @ basis, basis=basis, y=y, labels=labels)
 
 
-def choose_head(data: TrainingSet, *, candidates: Sequence[HeadConfig] = CANDIDATES, seed: int = 0) -> HeadChoice:
-    """Cross-validate every candidate on the same stratified folds and keep the best (see `choose`)."""
+def choose_head(data: TrainingSet, *, candidates: Sequence[HeadConfig] = CANDIDATES, seed: int = 0,
+                groups: np.ndarray | None = None) -> HeadChoice:
+    """Cross-validate every candidate on the same stratified folds and keep the best (see `choose`); copies
+    of one picture (the same number in `groups`) share a fold."""
     candidates = tuple(candidates)
-    held_out, folds = cross_validate(data.z, data.y, len(data.labels), candidates, seed=seed)
+    held_out, folds = cross_validate(data.z, data.y, len(data.labels), candidates, seed=seed, groups=groups)
     best, table = choose(held_out, data.y, candidates)
     return HeadChoice(config=candidates[best], candidates=candidates, table=table, held_out=held_out, folds=folds)
 
@@ -280,13 +287,15 @@ def train(
     seed: int = 0,
     candidates: Sequence[HeadConfig] = CANDIDATES,
     progress: Progress | None = None,
+    groups: np.ndarray | None = None,
 ) -> TrainResult:
     """Choose the head, measure it and fit the final one, on features [n, views, d] (or [n, d]) with labels
-    y [n] indexing `labels`."""
+    y [n] indexing `labels`. Rows with the same number in `groups` show one picture: cross-validation
+    holds them out together, so a copy is never tested by a head trained on its original."""
     report = progress or (lambda stage, fraction: None)
     data = training_set(features, y, labels)
     report("choosing a head by cross-validation", 0.0)
-    choice = choose_head(data, candidates=candidates, seed=seed)
+    choice = choose_head(data, candidates=candidates, seed=seed, groups=groups)
     report("measuring", 0.5)
     measured = measure_head(data, choice, seed=seed)
     report("training the final head", 0.8)

@@ -1,7 +1,9 @@
 """Find photos of a classifier that show the same picture: the same bytes, or a near-identical look.
 
 The perceptual hash survives resizing and recompression; two different photos of one set were measured 10+
-bits apart, a resized copy 0-2 (settings.NEAR_DUPLICATE_DISTANCE sits between).
+bits apart, a resized copy 0-2 (settings.NEAR_DUPLICATE_DISTANCE sits between). The hash of the picture's
+mirror image is compared too, so a mirrored copy is refused like a resized one. Crops and banners move the
+hash too far: those copies are found once stored, by their features and pixels (services/copies.py).
 
 A picture with almost no detail (one flat colour) has no perceptual hash: its hash would be rounding noise,
 and every flat picture would look like every other. Two such pictures are the same when their colours are:
@@ -40,9 +42,10 @@ def hamming(a: str, b: str) -> int:
 
 
 def find_matches(*, classifier_id, sha256: str, phash: str,
-                 colour: tuple[int, int, int] | None = None) -> list[Match]:
-    """Every photo of the classifier equal or near-equal to the given hashes (or, for a low-detail picture, of
-    the given colour), closest first."""
+                 colour: tuple[int, int, int] | None = None, mirror_phash: str = "") -> list[Match]:
+    """Every photo of the classifier equal or near-equal to the given hashes (`mirror_phash`: the picture's
+    mirror image, so a mirrored copy matches too; for a low-detail picture, of the given colour), closest
+    first."""
     limit = settings.NEAR_DUPLICATE_DISTANCE
     matches = []
     low_detail = []
@@ -51,7 +54,7 @@ def find_matches(*, classifier_id, sha256: str, phash: str,
     for photo_id, label_id, label_name, other_sha, other_phash, name in rows.iterator(chunk_size=2000):
         if other_sha == sha256:
             matches.append(Match(str(photo_id), str(label_id), label_name, True, 0))
-        elif phash and other_phash and (distance := hamming(phash, other_phash)) <= limit:
+        elif phash and other_phash and (distance := _closest(other_phash, phash, mirror_phash)) <= limit:
             matches.append(Match(str(photo_id), str(label_id), label_name, False, distance))
         elif colour is not None and not other_phash:
             low_detail.append((photo_id, label_id, label_name, name))
@@ -61,6 +64,10 @@ def find_matches(*, classifier_id, sha256: str, phash: str,
                 <= SAME_COLOUR_LEVELS:
             matches.append(Match(str(photo_id), str(label_id), label_name, False, distance))
     return sorted(matches, key=lambda m: (not m.exact, m.distance))
+
+
+def _closest(stored: str, *hashes: str) -> int:
+    return min(hamming(stored, h) for h in hashes if h)
 
 
 def _colour_of_stored(name: str) -> tuple[int, int, int] | None:

@@ -25,10 +25,11 @@ from django.utils import timezone
 
 from classifiers.feature_cache import features_for
 from classifiers.ml import artifacts
-from classifiers.ml.training import NotEnoughData, check_enough, train
+from classifiers.ml.training import NotEnoughData, check_enough, represent, train
 from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
 from classifiers.open_licences import is_open_licence
 from classifiers.services.cleanup import classifier_files_delete
+from classifiers.services.copies import picture_groups
 from classifiers.services.flags import flags_refresh_quietly
 from classifiers.services.jobs import heartbeat, job_claim, job_enqueue_on_commit, job_fail, job_send
 from nanoweb.errors import Conflict, InvalidInput, NotFound
@@ -262,12 +263,15 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     index = {label.id: i for i, label in enumerate(labels)}
     y = np.array([index[e.label_id] for e in photos], dtype=np.int64)
     features = np.stack([cached.features[e.id] for e in photos])
+    # Copies of one picture are held out together, so the accuracy measured is not flattered by them.
+    groups = picture_groups(photos, represent(features))
     result = train(
         features,
         y,
         [label.name for label in labels],
         seed=0,
         progress=lambda stage, fraction: report(stage, 0.7 + 0.25 * fraction, force=True),
+        groups=groups,
     )
 
     metrics = dict(result.metrics)
@@ -281,6 +285,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         for m in metrics.get("misclassified", [])
     ]
     metrics["excluded"] = excluded
+    metrics["pictures"] = {"photos": len(photos), "distinct": int(len(np.unique(groups)))}
     metrics["embedded"] = {"new": cached.embedded, "from_cache": len(photos) - cached.embedded}
     metrics["backbone"] = classifier.backbone
     metrics["precision"] = cached.precision

@@ -1,0 +1,104 @@
+"""Which photos of a classifier show the same picture: equal bytes, perceptual hashes within
+NEAR_DUPLICATE_DISTANCE bits, or an edited copy (a crop, a mirror image, a smaller recompressed copy, a
+banner) found by features and confirmed by the pixels (classifiers/ml/duplicates.py).
+
+Used by the flags (a duplicate in one class, the same picture in two) and by training, whose
+cross-validation keeps the copies of one picture in one fold: a copy tested by a model trained on its
+original would flatter the accuracy it reports.
+
+A photo's file never changes, so its thumbnail and the verdict on a pair are kept in this process and
+reused by the next refresh (each search and each training refreshes the flags of the whole classifier).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+
+import numpy as np
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from classifiers.ml.duplicates import CLOSE, Thumbnails, near_duplicates, same_picture, thumbnail
+from classifiers.models import Photo
+
+log = logging.getLogger(__name__)
+
+THUMBNAILS_KEPT = 2048  # about 130 KB each
+VERDICTS_KEPT = 200_000
+_thumbnails: OrderedDict[uuid.UUID, Thumbnails | None] = OrderedDict()
+_verdicts: dict[tuple[uuid.UUID, uuid.UUID], bool] = {}
+_lock = threading.Lock()  # web processes refresh flags from several threads
+
+
+def _thumbnail(photo: Photo) -> Thumbnails | None:
+    with _lock:
+        if photo.id in _thumbnails:
+            _thumbnails.move_to_end(photo.id)
+            return _thumbnails[photo.id]
+    try:
+        with photo.image.open("rb") as file, Image.open(file) as image:
+            image.draft("L", (CLOSE.side, CLOSE.side))  # a big JPEG decoded at a fraction of its size: quick
+            pixels = thumbnail(image)
+    except (OSError, ValueError, UnidentifiedImageError):
+        log.warning("A stored photo could not be read to compare it with its look-alikes: %s", photo.image.name)
+        pixels = None
+    with _lock:
+        _thumbnails[photo.id] = pixels
+        if len(_thumbnails) > THUMBNAILS_KEPT:
+            _thumbnails.popitem(last=False)
+    return pixels
+
+
+def _edited_copies(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int]]:
+    pairs = set()
+    for i, j, _ in near_duplicates(x):
+        key = (photos[i].id, photos[j].id) if str(photos[i].id) < str(photos[j].id) else (photos[j].id, photos[i].id)
+        verdict = _verdicts.get(key)
+        if verdict is None:
+            a, b = _thumbnail(photos[i]), _thumbnail(photos[j])
+            verdict = a is not None and b is not None and same_picture(a, b)
+            with _lock:
+                if len(_verdicts) >= VERDICTS_KEPT:
+                    _verdicts.clear()
+                _verdicts[key] = verdict
+        if verdict:
+            pairs.add((i, j))
+    return pairs
+
+
+def same_picture_pairs(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of `photos` showing the same picture; x [n, d] their representations (a zero
+    row for a photo without features: it is alike to nothing)."""
+    pairs = _edited_copies(photos, x)
+    hashes = [(i, int(e.phash, 16)) for i, e in enumerate(photos) if e.phash]
+    if len(hashes) > 1:
+        rows = np.array([i for i, _ in hashes])
+        values = np.array([h for _, h in hashes], dtype=np.uint64)
+        for a in range(len(values)):
+            close = np.bitwise_count(values[a] ^ values[a + 1 :]) <= settings.NEAR_DUPLICATE_DISTANCE
+            pairs.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
+    by_sha: dict[str, int] = {}
+    for i, photo in enumerate(photos):
+        if photo.sha256 in by_sha:
+            pairs.add((by_sha[photo.sha256], i))
+        else:
+            by_sha[photo.sha256] = i
+    return pairs
+
+
+def picture_groups(photos: list[Photo], x: np.ndarray) -> np.ndarray:
+    """int [n]: the same number for photos showing one picture (copies of copies included), else their own."""
+    parent = list(range(len(photos)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in same_picture_pairs(photos, x):
+        parent[root(j)] = root(i)
+    return np.array([root(i) for i in range(len(photos))], dtype=np.int64)
