@@ -117,10 +117,11 @@ def _resized(pixels: np.ndarray, width: int, height: int, shift: tuple[float, fl
     if shift == (0.0, 0.0):
         image = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.float32))
         return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32)
-    # A one-pixel border repeated around the source lets the shifted window stay inside it.
-    image = Image.fromarray(np.pad(pixels, 1, mode="edge").astype(np.float32))
-    dx, dy = 1 + shift[0] * pixels.shape[1] / width, 1 + shift[1] * pixels.shape[0] / height
-    box = (dx, dy, dx + pixels.shape[1], dy + pixels.shape[0])
+    # A border repeated around the source, as wide as the largest shift, keeps the shifted window inside it.
+    dx, dy = shift[0] * pixels.shape[1] / width, shift[1] * pixels.shape[0] / height
+    border = int(np.ceil(max(dx, dy))) + 1
+    image = Image.fromarray(np.pad(pixels, border, mode="edge").astype(np.float32))
+    box = (border + dx, border + dy, border + dx + pixels.shape[1], border + dy + pixels.shape[0])
     return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR, box=box), dtype=np.float32)
 
 

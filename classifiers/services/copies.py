@@ -59,7 +59,11 @@ def _edited_copies(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int]]:
         verdict = _verdicts.get(key)
         if verdict is None:
             a, b = _thumbnail(photos[i]), _thumbnail(photos[j])
-            verdict = a is not None and b is not None and same_picture(a, b)
+            try:
+                verdict = a is not None and b is not None and same_picture(a, b)
+            except Exception:  # a check that fails must not stop a search or a training: not the same
+                log.exception("could not compare photos %s and %s", photos[i].id, photos[j].id)
+                verdict = False
             with _lock:
                 if len(_verdicts) >= VERDICTS_KEPT:
                     _verdicts.clear()

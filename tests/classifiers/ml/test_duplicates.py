@@ -88,3 +88,10 @@ def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+def test_a_tall_and_a_wide_picture_are_compared_without_error_and_are_not_the_same():
+    with Image.open(ORIGINALS[0]) as image:
+        tall = _thumbnail(_jpeg(image.convert("RGB").resize((80, 320))))
+        wide = _thumbnail(_jpeg(image.convert("RGB").resize((320, 60))))
+    assert not same_picture(tall, wide) and not same_picture(wide, tall)
