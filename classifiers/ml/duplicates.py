@@ -50,6 +50,7 @@ class Scale:
 QUICK, CLOSE = Scale(48, 0.7, 2.0), Scale(200, 1.0, 3.0)
 COARSE_PASS = 0.6
 RATIO_STEPS = np.arange(-0.05, 0.051, 0.01)  # the close look's sizes: up to the quick look's next sizes
+QUICK_LEADS = 3
 
 
 @dataclass(frozen=True)
@@ -164,26 +165,37 @@ HALF_PIXELS = tuple((dx, dy) for dx in (0.0, 0.5) for dy in (0.0, 0.5))
 
 def alignment(a: Thumbnails, b: Thumbnails) -> float:
     """How well one picture is found inside the other (−1 to 1), over both directions and EVERY_WAY: a
-    quick look at each, then a close look at the best one, at sizes RATIO_STEPS around it and half-pixel
-    shifts (a crop rarely falls on whole pixels of a thumbnail)."""
-    quick = []
-    for searched, shown in ((a.quick, b.quick), (b.quick, a.quick)):
+    quick look at each; a close look at sizes RATIO_STEPS around the QUICK_LEADS best ways (the quick look
+    can mistake the size by a step); then half-pixel shifts around the best size (a crop rarely falls on
+    whole pixels of a thumbnail)."""
+    found = []  # (quick score, direction, way)
+    for direction, (searched, shown) in enumerate(((a.quick, b.quick), (b.quick, a.quick))):
         templates, owners = _templates(searched, shown, EVERY_WAY)
         if templates:
-            scores = _best_inside(searched, templates)
-            best = int(np.argmax(scores))
-            quick.append((float(scores[best]), owners[best]))
-        else:
-            quick.append((-1.0, EVERY_WAY[0]))
-    direction = int(np.argmax([score for score, _ in quick]))
-    score, way = quick[direction]
-    if score < COARSE_PASS:
-        return score
+            found += [(float(score), direction, way)
+                      for score, way in zip(_best_inside(searched, templates), owners, strict=True)]
+    if not found:
+        return -1.0
+    found.sort(key=lambda item: -item[0])
+    if found[0][0] < COARSE_PASS:
+        return found[0][0]
+    close = []  # (score, direction, way) at the close scale
+    for _, direction, way in found[:QUICK_LEADS]:
+        searched, shown = (a.close, b.close) if direction == 0 else (b.close, a.close)
+        near = [Way(way.flipped, float(way.ratio + step), way.strip) for step in RATIO_STEPS
+                if way.ratio + step <= 1.0 + 1e-9]
+        templates, owners = _templates(searched, shown, near)
+        if templates:
+            close += [(float(score), direction, owner)
+                      for score, owner in zip(_best_inside(searched, templates), owners, strict=True)]
+    if not close:
+        return -1.0
+    best, direction, way = max(close, key=lambda item: item[0])
     searched, shown = (a.close, b.close) if direction == 0 else (b.close, a.close)
-    near = [Way(way.flipped, float(way.ratio + step), way.strip) for step in RATIO_STEPS
+    near = [Way(way.flipped, float(way.ratio + step), way.strip) for step in (-0.01, 0.0, 0.01)
             if way.ratio + step <= 1.0 + 1e-9]
     templates, _ = _templates(searched, shown, near, HALF_PIXELS)
-    return float(_best_inside(searched, templates).max()) if templates else -1.0
+    return max(best, float(_best_inside(searched, templates).max())) if templates else best
 
 
 def same_picture(a: Thumbnails, b: Thumbnails) -> bool:

@@ -1,6 +1,7 @@
-"""Which photos of a classifier show the same picture: equal bytes, perceptual hashes within
-NEAR_DUPLICATE_DISTANCE bits, or an edited copy (a crop, a mirror image, a smaller recompressed copy, a
-banner) found by features and confirmed by the pixels (classifiers/ml/duplicates.py).
+"""Which photos of a classifier show the same picture: equal bytes, or an edited copy (a crop, a mirror
+image, a smaller recompressed copy, a banner) that alike features or perceptual hashes within
+NEAR_DUPLICATE_DISTANCE bits bring forward and the pixels confirm (classifiers/ml/duplicates.py): hashes
+alone merged two different photos of one class on the shared clothing set (one skirt photographed twice).
 
 Used by the flags (a duplicate in one class, the same picture in two) and by training, whose
 cross-validation keeps the copies of one picture in one fold: a copy tested by a model trained on its
@@ -12,6 +13,7 @@ reused by the next refresh (each search and each training refreshes the flags of
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import uuid
@@ -52,38 +54,50 @@ def _thumbnail(photo: Photo) -> Thumbnails | None:
     return pixels
 
 
-def _edited_copies(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int]]:
-    pairs = set()
-    for i, j, _ in near_duplicates(x):
-        key = (photos[i].id, photos[j].id) if str(photos[i].id) < str(photos[j].id) else (photos[j].id, photos[i].id)
-        verdict = _verdicts.get(key)
-        if verdict is None:
-            a, b = _thumbnail(photos[i]), _thumbnail(photos[j])
-            try:
-                verdict = a is not None and b is not None and same_picture(a, b)
-            except Exception:  # a check that fails must not stop a search or a training: not the same
-                log.exception("could not compare photos %s and %s", photos[i].id, photos[j].id)
-                verdict = False
-            with _lock:
-                if len(_verdicts) >= VERDICTS_KEPT:
-                    _verdicts.clear()
-                _verdicts[key] = verdict
-        if verdict:
-            pairs.add((i, j))
-    return pairs
+def _compared(a: Thumbnails | None, b: Thumbnails | None, what: str) -> bool:
+    try:
+        return a is not None and b is not None and same_picture(a, b)
+    except Exception:  # a check that fails must not stop an upload, a search or a training: not the same
+        log.exception("could not compare %s", what)
+        return False
+
+
+def _verdict(first: Photo, second: Photo) -> bool:
+    key = (first.id, second.id) if str(first.id) < str(second.id) else (second.id, first.id)
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        verdict = _compared(_thumbnail(first), _thumbnail(second), f"photos {first.id} and {second.id}")
+        with _lock:
+            if len(_verdicts) >= VERDICTS_KEPT:
+                _verdicts.clear()
+            _verdicts[key] = verdict
+    return verdict
+
+
+def same_picture_as_stored(*, photo: Photo, jpeg: bytes) -> bool:
+    """Whether a picture about to be added (normalised JPEG bytes) shows the same picture as a stored photo
+    whose perceptual hash is close: two different photos of one product can hash within a few bits."""
+    try:
+        with Image.open(io.BytesIO(jpeg)) as image:
+            new = thumbnail(image)
+    except (OSError, ValueError, UnidentifiedImageError):
+        return False
+    return _compared(new, _thumbnail(photo), f"a new picture with photo {photo.id}")
 
 
 def same_picture_pairs(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int]]:
     """Index pairs (i < j) of `photos` showing the same picture; x [n, d] their representations (a zero
     row for a photo without features: it is alike to nothing)."""
-    pairs = _edited_copies(photos, x)
+    # Alike features or close hashes make a candidate; the pixels confirm it.
+    candidates = {(i, j) for i, j, _ in near_duplicates(x)}
     hashes = [(i, int(e.phash, 16)) for i, e in enumerate(photos) if e.phash]
     if len(hashes) > 1:
         rows = np.array([i for i, _ in hashes])
         values = np.array([h for _, h in hashes], dtype=np.uint64)
         for a in range(len(values)):
             close = np.bitwise_count(values[a] ^ values[a + 1 :]) <= settings.NEAR_DUPLICATE_DISTANCE
-            pairs.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
+            candidates.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
+    pairs = {(i, j) for i, j in candidates if _verdict(photos[i], photos[j])}
     by_sha: dict[str, int] = {}
     for i, photo in enumerate(photos):
         if photo.sha256 in by_sha:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from classifiers.models import Photo
+from classifiers.services.copies import same_picture_as_stored
 from scraper.images import stored_colour
 
 logger = logging.getLogger(__name__)
@@ -42,12 +43,14 @@ def hamming(a: str, b: str) -> int:
 
 
 def find_matches(*, classifier_id, sha256: str, phash: str,
-                 colour: tuple[int, int, int] | None = None, mirror_phash: str = "") -> list[Match]:
+                 colour: tuple[int, int, int] | None = None, mirror_phash: str = "",
+                 jpeg: bytes | None = None) -> list[Match]:
     """Every photo of the classifier equal or near-equal to the given hashes (`mirror_phash`: the picture's
     mirror image, so a mirrored copy matches too; for a low-detail picture, of the given colour), closest
-    first."""
+    first. Given the picture's `jpeg`, a close hash counts only when the pixels confirm it."""
     limit = settings.NEAR_DUPLICATE_DISTANCE
     matches = []
+    near = []
     low_detail = []
     rows = Photo.objects.filter(label__classifier_id=classifier_id).values_list(
         "id", "label_id", "label__name", "sha256", "phash", "image")
@@ -55,9 +58,13 @@ def find_matches(*, classifier_id, sha256: str, phash: str,
         if other_sha == sha256:
             matches.append(Match(str(photo_id), str(label_id), label_name, True, 0))
         elif phash and other_phash and (distance := _closest(other_phash, phash, mirror_phash)) <= limit:
-            matches.append(Match(str(photo_id), str(label_id), label_name, False, distance))
+            near.append((Match(str(photo_id), str(label_id), label_name, False, distance), photo_id))
         elif colour is not None and not other_phash:
             low_detail.append((photo_id, label_id, label_name, name))
+    if near and jpeg is not None:  # close hashes are confirmed by the pixels (services/copies.py)
+        stored = Photo.objects.in_bulk([photo_id for _, photo_id in near])
+        near = [(m, photo_id) for m, photo_id in near if same_picture_as_stored(photo=stored[photo_id], jpeg=jpeg)]
+    matches += [m for m, _ in near]
     for photo_id, label_id, label_name, name in low_detail:
         other = _colour_of_stored(name)
         if other is not None and (distance := max(abs(a - b) for a, b in zip(colour, other, strict=True))) \

@@ -3,12 +3,12 @@
     python manage.py copies_benchmark DIR [--edited 60] [--seed 0] [--json]
 
 Every photo of DIR (any layout) is compared with every other the way stored photos are (perceptual hashes
-within NEAR_DUPLICATE_DISTANCE bits, or alike features confirmed by the pixels; classifiers/ml/duplicates.py):
+within NEAR_DUPLICATE_DISTANCE bits or alike features, confirmed by the pixels; classifiers/ml/duplicates.py):
 each pair found is two different photos merged, since a folder of distinct photos holds no copies. Then
 `--edited` photos drawn with `--seed` get the four edits of a web search's copies (picture_edits.py), each
 checked against its original: refused at download (its hash, or its mirror image's, close to the
-original's) or found once stored. Printed: the pairs merged, the copies caught by edit, and the scores
-either side of the pixel check's bar. With --json the last line is one JSON object.
+original's, and the pixels agreeing) or found once stored. Printed: the pairs merged, the copies caught by
+edit, and the scores either side of the pixel check's bar. With --json the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -71,8 +71,6 @@ class Command(BaseCommand):
 
         # Different photos: every pair the hashes or the two-step check would merge.
         hashes = np.array([_hashes(data)[0] for data in datas], dtype=np.uint64)
-        merged = {(i, j) for i in range(len(paths)) for j in
-                  (i + 1 + np.flatnonzero(np.bitwise_count(hashes[i] ^ hashes[i + 1:]) <= limit)).tolist()}
         thumbnails = {}
 
         def thumb(i: int):
@@ -80,9 +78,12 @@ class Command(BaseCommand):
                 thumbnails[i] = _thumbnail(datas[i])
             return thumbnails[i]
 
-        candidates = near_duplicates(x)
-        different_scores = []
-        for i, j, _ in candidates:
+        # Alike features or close hashes make a candidate; the pixels confirm it (services/copies.py).
+        candidates = {(i, j) for i, j, _ in near_duplicates(x)}
+        candidates |= {(i, j) for i in range(len(paths)) for j in
+                       (i + 1 + np.flatnonzero(np.bitwise_count(hashes[i] ^ hashes[i + 1:]) <= limit)).tolist()}
+        merged, different_scores = set(), []
+        for i, j in sorted(candidates):
             score = alignment(thumb(i), thumb(j))
             different_scores.append(score)
             if score >= SAME_PICTURE_ALIGNMENT:
@@ -97,11 +98,13 @@ class Command(BaseCommand):
         copy_scores = {name: [] for name in EDITS}
         for (i, name, data), vector in zip(copies, copy_x, strict=True):
             phash, mirrored = _hashes(data)
-            if min((int(hashes[i]) ^ phash).bit_count(), (int(hashes[i]) ^ mirrored).bit_count()) <= limit:
+            hashed = min((int(hashes[i]) ^ phash).bit_count(), (int(hashes[i]) ^ mirrored).bit_count()) <= limit
+            alike = float(vector @ x[i]) >= CANDIDATE_COSINE
+            score = alignment(thumb(i), _thumbnail(data)) if hashed or alike else -1.0
+            if hashed and score >= SAME_PICTURE_ALIGNMENT:
                 caught[name]["refused"] += 1
                 continue
-            alike = float(vector @ x[i]) >= CANDIDATE_COSINE  # the features must bring them together first
-            score = alignment(thumb(i), _thumbnail(data)) if alike else -1.0
+            score = score if alike else -1.0  # stored, only alike features bring it forward
             copy_scores[name].append(score)
             caught[name]["flagged" if score >= SAME_PICTURE_ALIGNMENT else "missed"] += 1
 
