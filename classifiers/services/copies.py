@@ -23,7 +23,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from classifiers.ml.duplicates import CLOSE, Thumbnails, near_duplicates, same_picture, thumbnail
+from classifiers.ml.duplicates import CLOSE, Thumbnails, alignment, bar, near_duplicates, thumbnail
 from classifiers.models import Photo
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 THUMBNAILS_KEPT = 2048  # about 130 KB each
 VERDICTS_KEPT = 200_000
 _thumbnails: OrderedDict[uuid.UUID, Thumbnails | None] = OrderedDict()
-_verdicts: dict[tuple[uuid.UUID, uuid.UUID], bool] = {}
+_verdicts: dict[tuple[uuid.UUID, uuid.UUID], float] = {}  # the pair's alignment
 _lock = threading.Lock()  # web processes refresh flags from several threads
 
 
@@ -54,24 +54,27 @@ def _thumbnail(photo: Photo) -> Thumbnails | None:
     return pixels
 
 
-def _compared(a: Thumbnails | None, b: Thumbnails | None, what: str) -> bool:
+def _compared(a: Thumbnails | None, b: Thumbnails | None, what: str) -> float:
+    """Their alignment; −1 when either cannot be read or the comparison fails."""
+    if a is None or b is None:
+        return -1.0
     try:
-        return a is not None and b is not None and same_picture(a, b)
+        return alignment(a, b)
     except Exception:  # a check that fails must not stop an upload, a search or a training: not the same
         log.exception("could not compare %s", what)
-        return False
+        return -1.0
 
 
-def _verdict(first: Photo, second: Photo) -> bool:
+def _verdict(first: Photo, second: Photo, *, hashes_close: bool) -> bool:
     key = (first.id, second.id) if str(first.id) < str(second.id) else (second.id, first.id)
-    verdict = _verdicts.get(key)
-    if verdict is None:
-        verdict = _compared(_thumbnail(first), _thumbnail(second), f"photos {first.id} and {second.id}")
+    score = _verdicts.get(key)
+    if score is None:
+        score = _compared(_thumbnail(first), _thumbnail(second), f"photos {first.id} and {second.id}")
         with _lock:
             if len(_verdicts) >= VERDICTS_KEPT:
                 _verdicts.clear()
-            _verdicts[key] = verdict
-    return verdict
+            _verdicts[key] = score
+    return score >= bar(hashes_close=hashes_close)
 
 
 def same_picture_as_stored(*, photo: Photo, jpeg: bytes) -> bool:
@@ -82,7 +85,7 @@ def same_picture_as_stored(*, photo: Photo, jpeg: bytes) -> bool:
             new = thumbnail(image)
     except (OSError, ValueError, UnidentifiedImageError):
         return False
-    return _compared(new, _thumbnail(photo), f"a new picture with photo {photo.id}")
+    return _compared(new, _thumbnail(photo), f"a new picture with photo {photo.id}") >= bar(hashes_close=True)
 
 
 def same_picture_pairs(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int]]:
@@ -90,14 +93,16 @@ def same_picture_pairs(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int
     row for a photo without features: it is alike to nothing)."""
     # Alike features or close hashes make a candidate; the pixels confirm it.
     candidates = {(i, j) for i, j, _ in near_duplicates(x)}
+    hashed = set()  # pairs whose perceptual hashes are close too
     hashes = [(i, int(e.phash, 16)) for i, e in enumerate(photos) if e.phash]
     if len(hashes) > 1:
         rows = np.array([i for i, _ in hashes])
         values = np.array([h for _, h in hashes], dtype=np.uint64)
         for a in range(len(values)):
             close = np.bitwise_count(values[a] ^ values[a + 1 :]) <= settings.NEAR_DUPLICATE_DISTANCE
-            candidates.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
-    pairs = {(i, j) for i, j in candidates if _verdict(photos[i], photos[j])}
+            hashed.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
+    pairs = {(i, j) for i, j in candidates | hashed
+             if _verdict(photos[i], photos[j], hashes_close=(i, j) in hashed)}
     by_sha: dict[str, int] = {}
     for i, photo in enumerate(photos):
         if photo.sha256 in by_sha:

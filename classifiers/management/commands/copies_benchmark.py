@@ -30,6 +30,7 @@ from classifiers.ml.duplicates import (
     CANDIDATE_COSINE,
     SAME_PICTURE_ALIGNMENT,
     alignment,
+    bar,
     near_duplicates,
     thumbnail,
 )
@@ -80,13 +81,13 @@ class Command(BaseCommand):
 
         # Alike features or close hashes make a candidate; the pixels confirm it (services/copies.py).
         candidates = {(i, j) for i, j, _ in near_duplicates(x)}
-        candidates |= {(i, j) for i in range(len(paths)) for j in
-                       (i + 1 + np.flatnonzero(np.bitwise_count(hashes[i] ^ hashes[i + 1:]) <= limit)).tolist()}
+        hashed = {(i, j) for i in range(len(paths)) for j in
+                  (i + 1 + np.flatnonzero(np.bitwise_count(hashes[i] ^ hashes[i + 1:]) <= limit)).tolist()}
         merged, different_scores = set(), []
-        for i, j in sorted(candidates):
+        for i, j in sorted(candidates | hashed):
             score = alignment(thumb(i), thumb(j))
             different_scores.append(score)
-            if score >= SAME_PICTURE_ALIGNMENT:
+            if score >= bar(hashes_close=(i, j) in hashed):
                 merged.add((i, j))
 
         # Edited copies: caught at download by a hash, or once stored by the two-step check.
@@ -98,10 +99,10 @@ class Command(BaseCommand):
         copy_scores = {name: [] for name in EDITS}
         for (i, name, data), vector in zip(copies, copy_x, strict=True):
             phash, mirrored = _hashes(data)
-            hashed = min((int(hashes[i]) ^ phash).bit_count(), (int(hashes[i]) ^ mirrored).bit_count()) <= limit
+            close = min((int(hashes[i]) ^ phash).bit_count(), (int(hashes[i]) ^ mirrored).bit_count()) <= limit
             alike = float(vector @ x[i]) >= CANDIDATE_COSINE
-            score = alignment(thumb(i), _thumbnail(data)) if hashed or alike else -1.0
-            if hashed and score >= SAME_PICTURE_ALIGNMENT:
+            score = alignment(thumb(i), _thumbnail(data)) if close or alike else -1.0
+            if close and score >= bar(hashes_close=True):
                 caught[name]["refused"] += 1
                 continue
             score = score if alike else -1.0  # stored, only alike features bring it forward
