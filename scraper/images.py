@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import imagehash
 import numpy as np
 from django.conf import settings
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from nanoweb.errors import UnsupportedMedia
 from scraper.formats import READABLE_FORMATS, READABLE_NAMES  # importing it registers HEIC with Pillow
@@ -46,6 +46,8 @@ class NormalisedImage:
     # hash would carry no information: every flat picture hashes alike. Such pictures are told apart by colour.
     phash: str
     colour: tuple[int, int, int] | None = None  # the mean colour of a low-detail picture, else None
+    # The perceptual hash of the picture's mirror image: a mirrored copy of a stored photo hashes like it.
+    mirror_phash: str = ""
 
 
 def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedImage:
@@ -72,6 +74,7 @@ def normalise_image(data: bytes, *, max_side: int | None = None) -> NormalisedIm
     return NormalisedImage(
         jpeg=jpeg, width=image.width, height=image.height, sha256=hashlib.sha256(jpeg).hexdigest(),
         phash="" if colour else str(imagehash.phash(image)), colour=colour,
+        mirror_phash="" if colour else str(imagehash.phash(ImageOps.mirror(image))),
     )
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def stratified_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    """fold number for each row; every class spread evenly over the folds, shuffled with the seed."""
+def stratified_folds(y: np.ndarray, n_folds: int, seed: int, groups: np.ndarray | None = None) -> np.ndarray:
+    """fold number for each row; every class spread evenly over the folds, shuffled with the seed. Rows
+    sharing a number in `groups` (copies of one picture) land in one fold."""
+    if groups is not None and len(np.unique(groups)) < len(y):
+        return _grouped_folds(y, n_folds, seed, groups)
     rng = np.random.default_rng(seed)
     folds = np.empty(len(y), dtype=np.int64)
     offset = 0
@@ -16,6 +19,28 @@ def stratified_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
         # in fold 0 and fold sizes stay even.
         folds[rows] = (np.arange(len(rows)) + offset) % n_folds
         offset += len(rows)
+    return folds
+
+
+def _grouped_folds(y: np.ndarray, n_folds: int, seed: int, groups: np.ndarray) -> np.ndarray:
+    """Whole groups go to folds, biggest first, each to the fold holding the fewest rows of its class (then
+    the fewest rows): classes stay spread as evenly as whole groups allow."""
+    rng = np.random.default_rng(seed)
+    names, members = np.unique(groups, return_inverse=True)
+    order = rng.permutation(len(names))
+    sizes = np.bincount(members)
+    order = order[np.argsort(-sizes[order], kind="stable")]
+    n_classes = int(y.max()) + 1
+    per_class = np.zeros((n_classes, n_folds), dtype=np.int64)
+    per_fold = np.zeros(n_folds, dtype=np.int64)
+    folds = np.empty(len(y), dtype=np.int64)
+    for group in order:
+        rows = np.flatnonzero(members == group)
+        label = int(np.bincount(y[rows]).argmax())  # a picture filed in two classes goes by the more usual
+        fold = min(range(n_folds), key=lambda f: (per_class[label, f], per_fold[f]))
+        folds[rows] = fold
+        np.add.at(per_class, (y[rows], fold), 1)
+        per_fold[fold] += len(rows)
     return folds
 
 

@@ -103,11 +103,17 @@ def check_enough(y: np.ndarray, labels: Sequence[str]) -> None:
 def cross_validate(
     x: np.ndarray, y: np.ndarray, n_classes: int, configs: Sequence[HeadConfig], *, seed: int,
     folds: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(held-out probabilities [configs, n, k], folds [n]) from stratified folds, or from the `folds` given
-    (another engine's features measured on the very same splits)."""
+    (another engine's features measured on the very same splits); rows sharing a number in `groups` (copies
+    of one picture) are held out together."""
     if folds is None:
-        folds = evaluation.stratified_folds(y, int(min(MAX_FOLDS, np.bincount(y).min())), seed)
+        n_folds = int(min(MAX_FOLDS, np.bincount(y).min()))
+        if groups is not None:  # a fold per distinct picture at most, or a class could miss from training
+            pictures = min(len(np.unique(groups[y == label])) for label in np.unique(y))
+            n_folds = max(2, min(n_folds, pictures))
+        folds = evaluation.stratified_folds(y, n_folds, seed, groups)
     n_folds = int(folds.max()) + 1
     tasks = [(config, folds != fold) for config in configs for fold in range(n_folds)]
     heads = fit_heads(x, y, n_classes, tasks, seed=seed, project=False)
@@ -306,11 +312,12 @@ def training_set(features: np.ndarray, y: np.ndarray, labels: Sequence[str]) -> 
 
 
 def choose_head(data: TrainingSet, *, candidates: Sequence[HeadConfig] = CANDIDATES, seed: int = 0,
-                folds: np.ndarray | None = None) -> HeadChoice:
+                folds: np.ndarray | None = None, groups: np.ndarray | None = None) -> HeadChoice:
     """Cross-validate every candidate on the same stratified folds (those given, or the seed's) and keep the
-    best (see `choose`)."""
+    best (see `choose`); copies of one picture (the same number in `groups`) share a fold."""
     candidates = tuple(candidates)
-    held_out, folds = cross_validate(data.z, data.y, len(data.labels), candidates, seed=seed, folds=folds)
+    held_out, folds = cross_validate(data.z, data.y, len(data.labels), candidates, seed=seed, folds=folds,
+                                     groups=groups)
     best, table = choose(held_out, data.y, candidates)
     return HeadChoice(config=candidates[best], candidates=candidates, table=table, held_out=held_out, folds=folds)
 
@@ -397,6 +404,7 @@ def train(
     progress: Progress | None = None,
     protected: Sequence[int] = (),
     clean: bool = True,
+    groups: np.ndarray | None = None,
 ) -> TrainResult:
     """Choose the head, measure it and fit the final one, on features [n, views, d] (or [n, d]) with labels
     y [n] indexing `labels`.
@@ -404,13 +412,15 @@ def train(
     With `clean`, the photos the evidence says are near-certainly wrong (another class's photo by a clear
     majority of the out-of-fold answer, or less like their class than other classes' photos are) are left
     out, except the `protected` rows (photos a person kept); the head is then chosen, measured and fitted
-    again on the rest, so the figures describe the model that answers. Measured in
+    again on the rest, so the figures describe the model that answers. Rows with the same number in `groups`
+    show one picture: cross-validation holds them out together, so a copy is never tested by a head trained on
+    its original. Measured in
     `manage.py flag_benchmark --mislabelled` and `web_benchmark`: see the README's benchmark table."""
     report = progress or (lambda stage, fraction: None)
     y = np.asarray(y, dtype=np.int64)
     data = training_set(features, y, labels)
     report("choosing a head by cross-validation", 0.0)
-    choice = choose_head(data, candidates=candidates, seed=seed)
+    choice = choose_head(data, candidates=candidates, seed=seed, groups=groups)
     report("measuring", 0.4)
     measured = measure_head(data, choice, seed=seed)
     left_out = rows_to_leave_out(measured, y, data.labels, protected) if clean else []
@@ -419,7 +429,8 @@ def train(
         report("choosing a head again without the photos left out", 0.6)
         kept = np.setdiff1d(np.arange(len(y)), left_out)
         data = training_set(np.asarray(features)[kept], y[kept], labels)
-        choice = choose_head(data, candidates=candidates, seed=seed)
+        choice = choose_head(data, candidates=candidates, seed=seed,
+                             groups=None if groups is None else np.asarray(groups)[kept])
         metrics = measure_head(data, choice, seed=seed, judge=False).metrics
         for mistake in metrics["misclassified"]:
             mistake["row"] = int(kept[mistake["row"]])

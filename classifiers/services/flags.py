@@ -17,17 +17,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
 from classifiers.feature_cache import features_for
-from classifiers.ml.duplicates import near_duplicates
 from classifiers.ml.outliers import outliers
 from classifiers.ml.preprocess import VIEWS
 from classifiers.ml.training import represent
 from classifiers.models import Classifier, Photo, PhotoFeature
 from classifiers.selectors.review import DEFAULT_SCORES, DUPLICATE, IN_OTHER_CLASS, MISCLASSIFIED, OUTLIER
+from classifiers.services.copies import same_picture_pairs
 
 log = logging.getLogger(__name__)
 
@@ -48,26 +47,6 @@ def _name(photo: Photo) -> str:
     return photo.original_name or photo.title or str(photo.id)[:8]
 
 
-def _same_picture_pairs(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int]]:
-    """Index pairs (i < j) showing the same picture: equal bytes, perceptual hashes within
-    NEAR_DUPLICATE_DISTANCE bits, or features at least DUPLICATE_COSINE alike."""
-    pairs = {(i, j) for i, j, _ in near_duplicates(x)}
-    hashes = [(i, int(e.phash, 16)) for i, e in enumerate(photos) if e.phash]
-    if len(hashes) > 1:
-        rows = np.array([i for i, _ in hashes])
-        values = np.array([h for _, h in hashes], dtype=np.uint64)
-        for a in range(len(values)):
-            close = np.bitwise_count(values[a] ^ values[a + 1 :]) <= settings.NEAR_DUPLICATE_DISTANCE
-            pairs.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
-    by_sha: dict[str, int] = {}
-    for i, photo in enumerate(photos):
-        if photo.sha256 in by_sha:
-            pairs.add((by_sha[photo.sha256], i))
-        else:
-            by_sha[photo.sha256] = i
-    return pairs
-
-
 def _feature_flags(photos: list[Photo], x: np.ndarray) -> dict[int, dict[str, tuple[float, str]]]:
     """row → {kind: (score, reason)} for the kinds flags_refresh owns."""
     labels = sorted({e.label_id for e in photos}, key=str)
@@ -84,7 +63,7 @@ def _same_picture_flags(photos: list[Photo], x: np.ndarray) -> dict[int, dict[st
     """row → {kind: (score, reason)} for the duplicate and in-another-class kinds."""
     found: dict[int, dict[str, tuple[float, str]]] = {}
     # Examples arrive oldest first, so in a same-class pair the later copy is the one flagged.
-    for i, j in sorted(_same_picture_pairs(photos, x)):
+    for i, j in sorted(same_picture_pairs(photos, x)):
         first, second = photos[i], photos[j]
         if first.label_id == second.label_id:
             found.setdefault(j, {})[DUPLICATE] = (
@@ -121,7 +100,7 @@ def photos_sharing_picture(*, photo: Photo) -> list[uuid.UUID]:
     if not flagged:
         return []
     both = [photo, *flagged]
-    pairs = _same_picture_pairs(both, _stored_features(both, photo.label.classifier.backbone))
+    pairs = same_picture_pairs(both, _stored_features(both, photo.label.classifier.backbone))
     return [both[j].id for i, j in pairs if i == 0]
 
 

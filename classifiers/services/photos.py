@@ -72,7 +72,7 @@ def photo_add_normalised(*, label: Label, image: NormalisedImage, provenance: Pr
             # One writer per classifier at a time, so two jobs cannot both add the same picture.
             list(Classifier.objects.select_for_update().filter(id=label.classifier_id).values_list("id"))
             matches = find_matches(classifier_id=label.classifier_id, sha256=image.sha256, phash=image.phash,
-                                   colour=image.colour)
+                                   colour=image.colour, mirror_phash=image.mirror_phash, jpeg=image.jpeg)
             same_class = [m for m in matches if m.label_id == str(label.id)]
             if same_class:
                 raise DuplicateImage(_duplicate_message(same_class[0]), duplicate_of=same_class[0].photo_id)

@@ -25,10 +25,11 @@ from django.utils import timezone
 
 from classifiers.feature_cache import features_for
 from classifiers.ml import artifacts
-from classifiers.ml.training import NotEnoughData, check_enough, train
+from classifiers.ml.training import NotEnoughData, check_enough, represent, train
 from classifiers.models import Classifier, Label, ModelVersion, Photo, TrainingRun
 from classifiers.open_licences import is_open_licence
 from classifiers.services.cleanup import classifier_files_delete
+from classifiers.services.copies import picture_groups
 from classifiers.services.correction_scores import corrections_score_quietly
 from classifiers.services.engine_comparison import (
     classifier_engine_follow,
@@ -281,6 +282,8 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
     index = {label.id: i for i, label in enumerate(labels)}
     y = np.array([index[e.label_id] for e in photos], dtype=np.int64)
     features = np.stack([cached.features[e.id] for e in photos])
+    # Copies of one picture are held out together, so the accuracy measured is not flattered by them.
+    groups = picture_groups(photos, represent(features))
     result = train(
         features,
         y,
@@ -289,6 +292,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         progress=lambda stage, fraction: report(stage, 0.7 + 0.25 * fraction, force=True),
         # A photo a person kept is trained on whatever the evidence says.
         protected=[row for row, photo in enumerate(photos) if photo.dismissed_flags],
+        groups=groups,
     )
 
     metrics = dict(result.metrics)
@@ -306,6 +310,7 @@ def _execute(run: TrainingRun, report: _Reporter) -> None:
         for item in metrics.get("left_out", [])
     ]
     metrics["excluded"] = excluded
+    metrics["pictures"] = {"photos": len(photos), "distinct": int(len(np.unique(groups)))}
     metrics["embedded"] = {"new": cached.embedded, "from_cache": len(photos) - cached.embedded}
     metrics["backbone"] = backbone
     metrics["precision"] = cached.precision

@@ -41,6 +41,8 @@ def test_the_benchmark_runs_the_app_on_mixed_search_results_and_reports_what_it_
     copies = result["copies"]
     assert copies["refused"] + copies["flagged"] + copies["kept"] == 12
     assert sum(copies["kept_by_edit"].values()) == copies["kept"]
+    assert copies["kept"] == 0  # none of the crops, shrunk, mirrored and bannered copies passes for a new photo
+    assert copies["refused"] >= 3  # the mirrored and shrunk ones are refused at download
     assert result["false_merges"] == 0
     assert result["unrelated_flagged"] == 1.0
     for trained_as in ("as_found", "automatic", "flagged_dropped", "right_only"):
