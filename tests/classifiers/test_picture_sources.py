@@ -33,7 +33,7 @@ def surfaces(monkeypatch):
     seen: dict[str, list[bytes]] = {"try-it": [], "api": []}
 
     def recording(surface):
-        def predict_images(*, classifier, images):
+        def predict_images(*, classifier, images, version_number=None):
             seen[surface].extend(images)
             return [{**ANSWER, "version": 1} for _ in images]
 

@@ -51,6 +51,8 @@ def _number(request: Request, name: str, default: int | None, low: int, high: in
 
 class PredictionList(generics.GenericAPIView):
     @extend_schema(
+        # A GET without a list serializer gets the retrieve name, the same as PredictionDetail's: name it.
+        operation_id="classifiers_predictions_list",
         summary="List logged answers, newest first",
         description=(
             "Every answer the classifier gave (API, try-it page, share links), kept for its retention days. "

@@ -84,6 +84,8 @@ CALLS = [
     Call("api-prediction-stats", "GET", C + "predictions/stats/"),
     Call("api-prediction", "GET", C + "predictions/{prediction_id}/"),
     Call("api-prediction-image", "GET", C + "predictions/{prediction_id}/image/"),
+    Call("api-prediction-feedback", "POST", C + "predictions/{prediction_id}/feedback/", {"none_of_these": True}),
+    Call("api-label-next", "GET", C + "label-next/"),
     Call("api-share-links", "GET", C + "share-links/"),
     Call("api-share-links", "POST", C + "share-links/", {"name": "mine now"}),
     Call("api-share-link", "DELETE", C + "share-links/{link_id}/"),
