@@ -10,14 +10,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
 from playwright.sync_api import expect
 
 from classifiers.models import Photo
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
 from classifiers.services.uploads import photos_add_uploads
-from tests.e2e.conftest import PHOTOS, screenshot
+from tests.e2e.conftest import PHOTOS, logged_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,13 +39,6 @@ def shop(monkeypatch):
         run = training_run_create(classifier=classifier)
     assert training_run_execute(run_id=run.id).status == "succeeded"
     return owner, classifier, stray
-
-
-def logged_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": live_server.url}])
 
 
 def test_the_results_say_what_was_left_out_and_review_moves_it_in_one_click(page, live_server, shop):
