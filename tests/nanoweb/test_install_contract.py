@@ -18,7 +18,8 @@ from tests.worker import REPO
 README = (REPO / "README.md").read_text()
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 REPO_PATH = r"^(\./)?(tests|benchmarks|docs|classifiers|scraper|nanoweb|accounts|static|templates)/"
-TEST_TOOLS = {"pytest", "pytest-django", "pytest-timeout", "playwright", "schemathesis", "ruff", "import-linter"}
+TEST_TOOLS = {"pytest", "pytest-django", "pytest-timeout", "playwright", "schemathesis", "ruff", "import-linter",
+              "cleanlab"}  # cleanlab: flag_benchmark compares NanoWeb with it
 
 # The stand-in for python3 and for .venv/bin/python: `-m venv DIR` makes DIR with stand-ins in it; every call
 # is written to calls.log, so the test sees what was installed and run.

@@ -49,6 +49,8 @@ class Feedback(generics.GenericAPIView):
 
 
 class LabelNext(generics.GenericAPIView):
+    pagination_class = None  # at most 20, as one list: the schema must not describe a paginated page
+
     @extend_schema(
         summary="Logged answers to label next",
         description=(

@@ -78,4 +78,5 @@ def test_the_try_it_page_says_probably_and_unlike_for_the_same_photo(trained):
     text = re.sub(r"\s+", " ", page.content.decode())
     assert f"Probably {answer['label']}" in text
     assert f"— but it looks unlike your “{answer['label']}” photos." in text
-    assert "None of these" not in text
+    # The verdict itself (the page also has a "None of these" button for correcting the answer).
+    assert re.search(r"data-verdict> (.*?) </p>", text).group(1) == f"Probably {answer['label']}"

@@ -47,7 +47,8 @@ def test_it_answers_as_the_step_by_step_path_did(extractor, model):
     expected = step_by_step(extractor, model, images)
     assert len(answers) == len(images) > 3
     assert answers == expected
-    assert all(set(a) == {"label", "confidence", "unknown", "unknown_score", "probabilities"} for a in answers)
+    assert all(set(a) == {"label", "confidence", "unknown", "unknown_score", "probabilities", "looks_unlike"}
+               for a in answers)
 
 
 def test_it_gives_a_damaged_picture_its_own_error_and_answers_the_others(extractor, model):

@@ -39,7 +39,8 @@ def test_held_out_photos_get_their_class_and_unrelated_ones_are_unknown(trained)
     answers = predict_images(classifier=trained, images=[p.read_bytes() for p in held_out])
     assert [a["label"] for a in answers] == ["shoes", "hat", "pants"]
     for answer in answers:
-        assert set(answer) == {"label", "confidence", "unknown", "unknown_score", "probabilities", "version"}
+        assert set(answer) == {"label", "confidence", "unknown", "unknown_score", "probabilities", "version",
+                               "looks_unlike", "in_words"}
         assert answer["version"] == 1 and set(answer["probabilities"]) == {"shoes", "hat", "pants"}
         assert answer["confidence"] == max(answer["probabilities"].values())
     rubbish = [p.read_bytes() for p in photos("trashnet", "glass", 4) + photos("trashnet", "metal", 4)]
