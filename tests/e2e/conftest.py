@@ -56,6 +56,28 @@ def page(chromium, live_server):
     assert not errors, f"the browser console reported errors: {errors}"
 
 
+# A person who signs in through the log-in page itself, as a newcomer does (logged_in skips the page).
+ADA_PASSWORD = "a long enough password 7"
+
+
+@pytest.fixture
+def ada():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("ada", "ada@example.org", ADA_PASSWORD)
+
+
+def log_in(page) -> None:
+    """Sign in as ada through the log-in page."""
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(ADA_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out (ada)")).to_be_visible()
+
+
 def logged_in(page, live_server, user) -> None:
     """The browser signed in as `user`, with a session made by Django's test client."""
     from django.test import Client

@@ -11,7 +11,6 @@ import socket
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from playwright.sync_api import expect
@@ -22,30 +21,16 @@ from classifiers.services.catalog import classifier_create
 from classifiers.services.flags import flags_refresh
 from classifiers.services.search_jobs import search_job_create, search_job_execute
 from classifiers.services.uploads import photos_add_uploads
-from tests.e2e.conftest import PHONE, PHOTOS, screenshot
+from tests.e2e.conftest import PHONE, PHOTOS, log_in, screenshot
 from tests.fakes.search import FakeCommons, FakeDuckDuckGo
 from tests.fakes.web import FakeWeb, Reply
 from tests.worlds import metrics_naming
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a long enough password 7"
 # Words a shop owner or a teacher should not meet before opening a "details" fold.
 JARGON = re.compile(r"\b(cross-?validat\w*|stratified|folds?|heads?|outliers?|onnx|workers?|features?|backbones?|"
                     r"misclassified|pretrained|frozen|mlp)\b", re.IGNORECASE)
-
-
-@pytest.fixture
-def ada():
-    return get_user_model().objects.create_user("ada", "ada@example.org", PASSWORD)
-
-
-def log_in(page) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out (ada)")).to_be_visible()
 
 
 def upload(label, names: list[str]) -> list[Photo]:

@@ -17,7 +17,6 @@ import re
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from playwright.sync_api import expect
@@ -27,26 +26,12 @@ from classifiers.services.catalog import classifier_create
 from classifiers.services.predictions_log import prediction_log_flush
 from classifiers.services.training import training_run_create, training_run_execute
 from classifiers.services.uploads import photos_add_uploads
-from tests.e2e.conftest import DESKTOP, PHOTOS, screenshot
+from tests.e2e.conftest import DESKTOP, PHOTOS, log_in, screenshot
 from tests.fakes.web import FakeWeb, Reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a long enough password 7"
 TRAINING_SECONDS = 240  # a first training also warms the backbone up, on a busy 2-core machine
-
-
-@pytest.fixture
-def ada():
-    return get_user_model().objects.create_user("ada", "ada@example.org", PASSWORD)
-
-
-def log_in(page) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out (ada)")).to_be_visible()
 
 
 def hats_and_shoes(owner) -> Classifier:
