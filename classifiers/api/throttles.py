@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiKey
+from nanoweb.throttling import WindowRateThrottle
 
 
-class ApiRateThrottle(SimpleRateThrottle):
+class ApiRateThrottle(WindowRateThrottle):
     scope = "api"
 
     def get_rate(self) -> str:
@@ -29,7 +29,7 @@ class ApiRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class KeyCreateRateThrottle(SimpleRateThrottle):
+class KeyCreateRateThrottle(WindowRateThrottle):
     """Guessing passwords through key creation is limited per client address."""
 
     scope = "key_create"

@@ -16,7 +16,6 @@ import time
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from rest_framework.throttling import SimpleRateThrottle
 
 from classifiers.models import Prediction
 from classifiers.picture_sources import images_from_request
@@ -26,6 +25,7 @@ from classifiers.services.predictions_log import prediction_record
 from classifiers.views.common import wants_json
 from classifiers.views.tryit import answer_with_bars
 from nanoweb.errors import Conflict, InvalidInput, ServiceError
+from nanoweb.throttling import WindowRateThrottle
 
 # What of an answer a visitor sees: the verdict and a bar per class (no version, no scores behind them).
 SHOWN = ("label", "unknown", "percent", "bars", "verdict", "explanation")
@@ -33,7 +33,7 @@ SHOWN = ("label", "unknown", "percent", "bars", "verdict", "explanation")
 NOT_READY = "This classifier is not ready to answer yet. Ask the person who gave you this link to try again later."
 
 
-class ShareRate(SimpleRateThrottle):
+class ShareRate(WindowRateThrottle):
     """Answers per client address over all share links, counted in the cache (shared by the web processes
     with Redis), the address read by the API limits' rule (NANOWEB_TRUSTED_PROXIES)."""
 
