@@ -67,13 +67,13 @@ def ada():
     return get_user_model().objects.create_user("ada", "ada@example.org", ADA_PASSWORD)
 
 
-def log_in(page) -> None:
+def log_in(page, password: str = ADA_PASSWORD) -> None:
     """Sign in as ada through the log-in page."""
     from playwright.sync_api import expect
 
     page.goto("/login/")
     page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(ADA_PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out (ada)")).to_be_visible()
 

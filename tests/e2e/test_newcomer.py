@@ -10,7 +10,6 @@ import time
 import zipfile
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -21,25 +20,11 @@ from classifiers.models import Classifier
 from classifiers.services.catalog import classifier_create
 from classifiers.services.training import training_run_create, training_run_execute
 from classifiers.services.uploads import photos_add_uploads
-from tests.e2e.conftest import PHONE, PHOTOS
+from tests.e2e.conftest import PHONE, PHOTOS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a long enough password 7"
 NEW_PASSWORD = "another long password 8"
-
-
-@pytest.fixture
-def ada():
-    return get_user_model().objects.create_user("ada", "ada@example.org", PASSWORD)
-
-
-def log_in(page, password: str = PASSWORD) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out (ada)")).to_be_visible()
 
 
 def within_the_screen(page, locator) -> None:
