@@ -49,7 +49,12 @@ def test_the_benchmark_runs_the_app_on_mixed_search_results_and_reports_what_it_
         assert 0.6 <= result["accuracy"][trained_as] <= 1.0
     assert 0 < result["reported_accuracy"] <= 1
     assert "accuracy on photos never served: as found" in lines[1]
-    assert "edited copies kept:" in lines[3]
+    assert lines[2].startswith("  NanoWeb's flags (every kind): wrong photos flagged")
+    assert lines[3].startswith("  cleanlab find_label_issues on the same out-of-fold probabilities: wrong photos")
+    assert "edited copies kept:" in lines[4]
+    for share in ("cleanlab_wrong_flagged", "cleanlab_lookalikes_flagged", "cleanlab_unrelated_flagged",
+                  "cleanlab_right_flagged"):
+        assert 0 <= result[share] <= 1
     # The throwaway classifier and every file it stored are gone.
     assert not Classifier.objects.exists() and not Photo.objects.exists()
     assert not [p for p in (isolated_data_dir / "media").rglob("*") if p.is_file()]
