@@ -1,9 +1,9 @@
 """The one training procedure, used by the app's training runs and by `manage.py evaluate` alike.
 
-features [n, views, d] → representation → head chosen by stratified cross-validation → flags for
-suspicious photos (label_issues.py, outliers.py) → the photos that are near-certainly wrong left out, and
-the head chosen again without them → metrics from the held-out folds → final head → unknown-score
-calibration.
+features [n, views, d] → representation → head chosen by stratified cross-validation → flags for suspicious
+photos (label_issues.py, outliers.py) → as many of the flagged photos left out as cross-validation says
+helps (at least the near-certainly wrong ones), and the head chosen again without them → metrics from the
+held-out folds → final head → unknown-score calibration.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ CANDIDATES = (
 MAX_FOLDS = 5
 LEARNING_CURVE = (0.25, 0.5, 0.75, 1.0)
 NEIGHBOURS = 10  # most similar photos named in a `misclassified` flag's words
-# Training leaves out an `outlier` only in a class with at least this many photos: in smaller ones the
+# An `outlier` counts as near-certainly wrong only in a class with at least this many photos: in smaller ones the
 # class's own look is too uncertain (measured, 8 photos a class of a clean set: leaving outliers out cost
 # 4 points on trashnet, where the classes look alike; 0 with this rule).
 OUTLIER_LEAVE_OUT_MIN = 20
@@ -468,11 +468,13 @@ def train(
     y [n] indexing `labels`.
 
     With `clean`, the photos the evidence says are near-certainly wrong (another class's photo by a clear
-    majority of the out-of-fold answer, or less like their class than other classes' photos are) are left
-    out, except the `protected` rows (photos a person kept); the head is then chosen, measured and fitted
-    again on the rest, so the figures describe the model that answers. Rows with the same number in `groups`
-    show one picture: cross-validation holds them out together, so a copy is never tested by a head trained on
-    its original. Measured in
+    majority of the out-of-fold answer, or less like their class than other classes' photos are) are left out,
+    and more of the flagged ones when cross-validation says the heads trained without them answer better
+    (rows_to_leave_out), never the `protected` rows (photos a person kept); the head is then chosen, measured
+    and fitted again on the rest, so the figures describe the model that answers. Rows with the same number in
+    `groups` show one picture: cross-validation holds them out together, so a copy is never tested by a head
+    trained on its original.
+    Measured in
     `manage.py flag_benchmark --mislabelled` and `web_benchmark`: see the README's benchmark table."""
     report = progress or (lambda stage, fraction: None)
     y = np.asarray(y, dtype=np.int64)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -106,3 +107,10 @@ def test_the_four_edits_do_what_their_names_say():
     with Image.open(io.BytesIO(copies["banner"])) as image:
         corner = image.convert("RGB").getpixel((width - 2, height - 2))
         assert all(abs(a - b) < 12 for a, b in zip(corner, BANNER_COLOUR, strict=True))
+
+
+def test_without_cleanlab_it_says_in_one_sentence_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cleanlab", None)  # importing it now fails as if it were not installed
+    with pytest.raises(CommandError, match=r"^cleanlab is not installed.*requirements-dev\.txt.*run this again$"):
+        call_command("web_benchmark", str(ENGINE_DATA / "clothing"), unrelated=str(ENGINE_DATA / "trashnet"),
+                     stdout=io.StringIO())
