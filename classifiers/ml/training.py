@@ -434,7 +434,7 @@ def rows_to_leave_out(data: TrainingSet, choice: HeadChoice, measured: Measureme
     leave out is thus measured on each set, not fixed: where the flagged photos are mostly wrong, training
     without them answers the rest better; where many are hard right photos, the heads trained without them
     answer those photos worse, and they are judged too. (Judging on the unflagged photos alone rewarded
-    leaving out hard right photos: on web_benchmark's trashnet it chose more and lost 1.8 points.)"""
+    leaving out hard right photos: on web_benchmark's trashnet rounds it left out more and lost accuracy.)"""
     candidates = leave_out_candidates(measured, data.y, data.labels, protected)
     if len(candidates) < 2:
         rows = candidates[0] if candidates else []
