@@ -27,9 +27,10 @@ from classifiers.feature_cache import features_for
 from classifiers.management.commons_standin import CommonsStandIn
 from classifiers.management.web_mix import Served, WebMix
 from classifiers.ml import artifacts
-from classifiers.ml.training import TrainedModel
+from classifiers.ml.training import TrainedModel, out_of_fold_probabilities, represent
 from classifiers.models import Photo, SearchJob, TrainingRun
 from classifiers.services.catalog import classifier_create, classifier_delete
+from classifiers.services.copies import picture_groups
 from classifiers.services.search_jobs import search_job_create
 from classifiers.services.training import training_run_create
 
@@ -49,6 +50,11 @@ class WebRound:
     served: dict[str, Served]  # every file the stand-in listed, by name
     stored: list[StoredPhoto]  # the photos the searches kept, oldest first
     features: np.ndarray  # [stored, views, d], the app's cached features of those photos
+    classes: list[str]  # the classifier's classes in the training run's order
+    y: np.ndarray  # [stored] each photo's class, indexing `classes`
+    groups: np.ndarray  # [stored] the same number for the photos the app takes for one picture
+    # [stored, classes] the out-of-fold probabilities the run's flags started from (what cleanlab is given)
+    out_of_fold: np.ndarray
     searches: list[dict]  # each SearchJob's counts
     run_metrics: dict  # what the training run reported
     model: TrainedModel  # the version the run made active
@@ -102,8 +108,13 @@ def _fill_train_and_read(classifier, mix: WebMix) -> WebRound:
         raise CommandError(f"the training ended {run.status}: {run.error}")
     model, _ = artifacts.load(Path(settings.ARTIFACTS_DIR) / run.version.artifact)
 
+    # The photos, classes and their order as the training run took them (services/training.py), so the
+    # out-of-fold probabilities recomputed below are the ones the run's flags started from.
     photos = list(Photo.objects.filter(label__classifier=classifier).select_related("label")
                   .order_by("created_at", "id"))
+    if any(photo.awaiting_review for photo in photos):
+        raise CommandError("some stored photos wait for review and were not trained on; the counts would not add up")
+    classes = [label.name for label in classifier.labels.order_by("created_at", "name")]
     cached = features_for(photos, backbone=classifier.backbone, precision=classifier.precision)
     stored = []
     for photo in photos:
@@ -113,5 +124,10 @@ def _fill_train_and_read(classifier, mix: WebMix) -> WebRound:
         stored.append(StoredPhoto(name=name, served=mix.truth[name], label=photo.label.name,
                                   flags=dict(photo.flags or {})))
     features = np.stack([cached.features[photo.id] for photo in photos])
-    return WebRound(served=mix.truth, stored=stored, features=features, searches=searches,
-                    run_metrics=run.metrics, model=model, seconds=seconds)
+    y = np.array([classes.index(photo.label.name) for photo in photos], dtype=np.int64)
+    # The run's own call: seed 0, copies of one picture held out together.
+    groups = picture_groups(photos, represent(features))
+    out_of_fold = out_of_fold_probabilities(features, y, classes, seed=0, groups=groups)
+    return WebRound(served=mix.truth, stored=stored, features=features, classes=classes, y=y, groups=groups,
+                    out_of_fold=out_of_fold, searches=searches, run_metrics=run.metrics, model=model,
+                    seconds=seconds)

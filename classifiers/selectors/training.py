@@ -55,8 +55,9 @@ def misclassified_photos(classifier: Classifier, metrics: dict) -> list[dict]:
 
 
 def left_out_photos(classifier: Classifier, metrics: dict) -> dict | None:
-    """What training left out as near-certainly wrong, for the results page: how many (all of them, even
-    those deleted since) and how many of those look like another class rather than like none of them."""
+    """What training's cleaning left out (flagged photos, never one a person kept), for the results page: how
+    many (all of them, even those deleted since) and how many of those look like another class rather than like
+    none of them."""
     items = metrics.get("left_out") or []
     if not items:
         return None

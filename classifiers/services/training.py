@@ -71,7 +71,9 @@ def _training_photos(classifier: Classifier) -> tuple[list[Photo], dict]:
     """The photos a run uses, and what was left out and why (open-licence filter)."""
     in_classifier = Photo.objects.filter(label__classifier=classifier)
     # Photos a "find more" search or a correction brought in are trained on only once a person keeps them.
-    photos = list(in_classifier.filter(awaiting_review=False).select_related("label").order_by("created_at"))
+    # Ordered fully (id breaks ties), so the same photos always come in the same order: a benchmark that
+    # recomputes what training saw (web_benchmark) gets the very same folds.
+    photos = list(in_classifier.filter(awaiting_review=False).select_related("label").order_by("created_at", "id"))
     excluded: dict = {"count": 0, "reasons": {}}
     waiting = in_classifier.filter(awaiting_review=True).count()
     if waiting:

@@ -7,12 +7,12 @@ features and out-of-fold probabilities, and what leaving them out does to accura
 For each seed, every class of DIR gets `--genuine` of its own photos plus wrong ones making up `--fraction`
 of it: photos of the other classes of DIR (--mislabelled), photos from DIR2 (--intruders), or half of
 each when both are given. The mixed set goes through the app's own training code (training.train, which
-computes the flags and leaves out the near-certainly wrong photos). cleanlab's find_label_issues (its
-defaults) gets the out-of-fold probabilities of the head training chose, on the same folds: the ones
-NanoWeb's own first round starts from. The rest of DIR's photos (at most --max-test a class, never one
-used for training) test four models: trained on the mixed set as found, with training's automatic
-cleaning, without every photo NanoWeb flagged, and on the right photos only. With --json the last line
-is one JSON object.
+computes the flags and leaves out as many of the flagged photos as cross-validation says helps). cleanlab's
+find_label_issues (its defaults, classifiers/management/cleanlab_check.py) gets the out-of-fold
+probabilities that training computed and NanoWeb's own flags start from (TrainResult.out_of_fold). The
+rest of DIR's photos (at most --max-test a class, never one used for training) test four models: trained
+on the mixed set as found, with training's automatic cleaning, without every photo NanoWeb flagged, and on
+the right photos only. With --json the last line is one JSON object.
 
 DIR holds <class>/<images>; DIR2 any images, in sub-folders or not. Without --genuine, 20 a class with
 --mislabelled alone, else 32, or fewer when the smallest class or the intruders would not leave enough.
@@ -28,32 +28,12 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from classifiers.management.cleanlab_check import cleanlab_issues, require_cleanlab
 from classifiers.management.embedding import embed_or_refuse
 from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.predictor import answers_from_features
 from classifiers.ml.study import image_files, image_folder
-from classifiers.ml.training import (
-    choose_head,
-    held_out_without_selection_bias,
-    picks_by_other_folds,
-    train,
-    training_set,
-)
-
-MISSING_CLEANLAB = ("cleanlab is not installed, so there is nothing to compare with: install the test tools "
-                    "with `.venv/bin/pip install -r requirements-dev.txt` (cleanlab==2.9.0), then run this again")
-
-
-def cleanlab_issues(features: np.ndarray, y: np.ndarray, classes: list[str], seed: int) -> np.ndarray:
-    """cleanlab's find_label_issues (defaults) on the out-of-fold probabilities of the head training
-    chose, each fold answered by the candidate the other folds chose (what training measures with)."""
-    from cleanlab.filter import find_label_issues
-
-    data = training_set(features, y, classes)
-    choice = choose_head(data, seed=seed)
-    picks = picks_by_other_folds(choice.held_out, data.y, choice.folds, choice.candidates)
-    probabilities = held_out_without_selection_bias(choice.held_out, choice.folds, picks)
-    return np.asarray(find_label_issues(labels=data.y, pred_probs=probabilities), dtype=bool)
+from classifiers.ml.training import train
 
 
 def _accuracy(model, classes: list[str], test_x: np.ndarray, test_y: np.ndarray) -> float:
@@ -82,10 +62,7 @@ class Command(BaseCommand):
             raise CommandError("--fraction must be between 0 and 1")
         if not mislabelled and not intruders:
             raise CommandError("say which wrong photos to mix in: --mislabelled, --intruders DIR2, or both")
-        try:
-            import cleanlab  # noqa: F401
-        except ImportError:
-            raise CommandError(MISSING_CLEANLAB) from None
+        require_cleanlab()
         extractor = onnx_extractor(settings.DEFAULT_BACKBONE, cache_dir=settings.FEATURE_CACHE_DIR,
                                    threads=settings.ENGINE_THREADS)
         wanted = [name.strip() for name in (classes or "").split(",") if name.strip()]
@@ -137,7 +114,9 @@ class Command(BaseCommand):
             flagged = np.array([bool(cleaned.flags.get(row)) for row in range(len(mixed_y))])
             mistaken = np.array(["misclassified" in cleaned.flags.get(row, {}) for row in range(len(mixed_y))])
             left_out = np.isin(np.arange(len(mixed_y)), cleaned.left_out)
-            theirs = cleanlab_issues(mixed_x, mixed_y, classes, seed)
+            # The out-of-fold probabilities training's flags started from (each fold answered by the
+            # candidate the other folds chose).
+            theirs = cleanlab_issues(cleaned.out_of_fold, mixed_y)
             for name, chosen in (("nanoweb", flagged), ("misclassified", mistaken), ("cleanlab", theirs),
                                  ("left_out", left_out)):
                 counts[name][0] += int((chosen & is_wrong).sum())

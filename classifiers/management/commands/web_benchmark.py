@@ -15,8 +15,10 @@ smaller folders. The photos of DIR that no result lists are the test photos.
 Printed per set, summed or averaged over the seeds: accuracy on the test photos of a model trained on
 the photos as found, as the app's training run trained it (its automatic cleaning), without every flagged
 photo, and on the right photos only; the wrong photos (look-alikes, unrelated) flagged, the right photos
-flagged, and the edited copies kept (stored without a duplicate flag). With --json the last line is one
-JSON object.
+flagged, and the edited copies kept (stored without a duplicate flag); and beside NanoWeb's flags (every
+kind together), the wrong and right photos cleanlab's find_label_issues flags when given the out-of-fold
+probabilities the run's flags started from (cleanlab is a test tool: requirements-dev.txt). With --json the
+last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from classifiers.feature_cache import extractor_for
+from classifiers.management.cleanlab_check import cleanlab_issues, require_cleanlab
 from classifiers.management.embedding import embed_or_refuse
 from classifiers.management.web_mix import COPY, LOOKALIKE, RIGHT, UNRELATED, counts_for, web_mix
 from classifiers.management.web_round import WebRound, web_round
@@ -71,6 +74,8 @@ def measure(round_: WebRound, test_x: np.ndarray, test_labels: list[str], classe
         members[photo.served.picture].append(row)
     keeper = {rows[0] for rows in members.values()}
     flagged = [bool(photo.flags) for photo in stored]
+    # cleanlab on the out-of-fold probabilities the run's flags started from, on the same photos.
+    theirs = cleanlab_issues(round_.out_of_fold, round_.y)
     kind = [photo.served.kind for photo in stored]
 
     # Of a picture served with k copies, k are extra: refused at download, flagged, or kept (whichever of
@@ -117,6 +122,8 @@ def measure(round_: WebRound, test_x: np.ndarray, test_labels: list[str], classe
         "wrong_flagged": {k: sum(kind[r] == k and flagged[r] for r in wrong) for k in WRONG},
         "right": len(right),
         "right_flagged": sum(flagged[r] for r in right),
+        "cleanlab_wrong_flagged": {k: int(sum(kind[r] == k and theirs[r] for r in wrong)) for k in WRONG},
+        "cleanlab_right_flagged": int(sum(theirs[r] for r in right)),
         "copies": copies,
         "false_merges": false_merges,
         "refused": sum((Counter(s.get("rejected") or {}) for s in round_.searches), Counter()),
@@ -142,6 +149,7 @@ def summarise(rounds: list[dict]) -> dict:
     copies = {key: sum(r["copies"][key] for r in rounds) for key in ("served", "refused", "flagged", "kept")}
     kept_by_edit = sum((Counter(r["copies"]["kept_by_edit"]) for r in rounds), Counter())
     right, right_flagged = sum(r["right"] for r in rounds), sum(r["right_flagged"] for r in rounds)
+    theirs = {k: sum(r["cleanlab_wrong_flagged"][k] for r in rounds) for k in WRONG}
     return {
         "accuracy": {k: mean([r["accuracy"][k] for r in rounds]) for k in TRAINED_AS},
         "accuracy_by_seed": {k: [r["accuracy"][k] for r in rounds] for k in TRAINED_AS},
@@ -150,6 +158,10 @@ def summarise(rounds: list[dict]) -> dict:
         "lookalikes_flagged": _share(wrong_flagged[LOOKALIKE], wrong[LOOKALIKE]),
         "unrelated_flagged": _share(wrong_flagged[UNRELATED], wrong[UNRELATED]),
         "right_flagged": _share(right_flagged, right),
+        "cleanlab_wrong_flagged": _share(sum(theirs.values()), sum(wrong.values())),
+        "cleanlab_lookalikes_flagged": _share(theirs[LOOKALIKE], wrong[LOOKALIKE]),
+        "cleanlab_unrelated_flagged": _share(theirs[UNRELATED], wrong[UNRELATED]),
+        "cleanlab_right_flagged": _share(sum(r["cleanlab_right_flagged"] for r in rounds), right),
         "wrong_stored": wrong, "right_stored": right,
         "copies": copies | {"kept_by_edit": dict(kept_by_edit)},
         "false_merges": sum(r["false_merges"] for r in rounds),
@@ -175,6 +187,7 @@ class Command(BaseCommand):
     def handle(self, *args, dir: str, unrelated: str, seeds: int, right: int | None, lookalikes: int | None,
                unrelated_per_class: int | None, copies: int | None, as_json: bool, **options) -> None:
         database_ready(table=Classifier._meta.db_table)  # it fills a throwaway classifier: say so at once
+        require_cleanlab()
         paths, y, classes = image_folder(dir)
         strangers = image_files(unrelated)
         if len(classes) < 2 or not strangers:
@@ -217,8 +230,14 @@ class Command(BaseCommand):
             f"{_pct(a['automatic'])}, after dropping every flagged photo {_pct(a['flagged_dropped'])}, right photos "
             f"only {_pct(a['right_only'])} (the training reported {_pct(s['reported_accuracy'])} by cross-validation)")
         self.stdout.write(
-            f"  wrong photos flagged {_pct(s['wrong_flagged'], 0)} (other classes' {_pct(s['lookalikes_flagged'], 0)}, "
-            f"unrelated {_pct(s['unrelated_flagged'], 0)}); right photos flagged {_pct(s['right_flagged'], 0)}")
+            f"  NanoWeb's flags (every kind): wrong photos flagged {_pct(s['wrong_flagged'])} "
+            f"(other classes' {_pct(s['lookalikes_flagged'])}, "
+            f"unrelated {_pct(s['unrelated_flagged'])}); right photos flagged {_pct(s['right_flagged'])}")
+        self.stdout.write(
+            f"  cleanlab find_label_issues on the same out-of-fold probabilities: wrong photos flagged "
+            f"{_pct(s['cleanlab_wrong_flagged'])} (other classes' {_pct(s['cleanlab_lookalikes_flagged'])}, "
+            f"unrelated {_pct(s['cleanlab_unrelated_flagged'])}); right photos flagged "
+            f"{_pct(s['cleanlab_right_flagged'])}")
         edits = ", ".join(f"{n} {edit}" for edit, n in sorted(k["kept_by_edit"].items())) or "none"
         self.stdout.write(
             f"  edited copies kept: {k['kept']} of {k['served']} ({k['refused']} refused at download, {k['flagged']} "

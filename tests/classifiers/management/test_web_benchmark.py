@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -49,7 +50,12 @@ def test_the_benchmark_runs_the_app_on_mixed_search_results_and_reports_what_it_
         assert 0.6 <= result["accuracy"][trained_as] <= 1.0
     assert 0 < result["reported_accuracy"] <= 1
     assert "accuracy on photos never served: as found" in lines[1]
-    assert "edited copies kept:" in lines[3]
+    assert lines[2].startswith("  NanoWeb's flags (every kind): wrong photos flagged")
+    assert lines[3].startswith("  cleanlab find_label_issues on the same out-of-fold probabilities: wrong photos")
+    assert "edited copies kept:" in lines[4]
+    for share in ("cleanlab_wrong_flagged", "cleanlab_lookalikes_flagged", "cleanlab_unrelated_flagged",
+                  "cleanlab_right_flagged"):
+        assert 0 <= result[share] <= 1
     # The throwaway classifier and every file it stored are gone.
     assert not Classifier.objects.exists() and not Photo.objects.exists()
     assert not [p for p in (isolated_data_dir / "media").rglob("*") if p.is_file()]
@@ -101,3 +107,10 @@ def test_the_four_edits_do_what_their_names_say():
     with Image.open(io.BytesIO(copies["banner"])) as image:
         corner = image.convert("RGB").getpixel((width - 2, height - 2))
         assert all(abs(a - b) < 12 for a, b in zip(corner, BANNER_COLOUR, strict=True))
+
+
+def test_without_cleanlab_it_says_in_one_sentence_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cleanlab", None)  # importing it now fails as if it were not installed
+    with pytest.raises(CommandError, match=r"^cleanlab is not installed.*requirements-dev\.txt.*run this again$"):
+        call_command("web_benchmark", str(ENGINE_DATA / "clothing"), unrelated=str(ENGINE_DATA / "trashnet"),
+                     stdout=io.StringIO())

@@ -210,3 +210,55 @@ def test_it_returns_the_misclassified_photos_without_touching_anything_else():
     assert [m["row"] for m in misclassified] == [1, 2]  # most confident mistake first
     assert misclassified[0] == {"row": 1, "label": "cat", "predicted": "dog", "confidence": 0.8}
     np.testing.assert_array_equal(probabilities, before)
+
+
+def _measured(near_certain, looks_like, flagged):
+    flags = {row: {"misclassified": "looks like another class"} for row in looks_like}
+    flags |= {row: {"outlier": "looks unlike the others"} for row in flagged if row not in flags}
+    return training.Measurement(metrics={}, flags=flags, looks_like={row: (1, 0.9) for row in looks_like},
+                                near_certain=list(near_certain))
+
+
+def test_cleaning_offers_more_and_more_to_leave_out_each_step_containing_the_one_before():
+    y = np.array([0] * 6 + [1] * 6)
+    measured = _measured(near_certain=[0], looks_like=[0, 1], flagged=[7])
+    assert training.leave_out_candidates(measured, y, ["a", "b"]) == [[0], [0, 1], [0, 1, 7]]
+    # A photo a person kept is never offered; a step that adds nothing is not offered twice.
+    assert training.leave_out_candidates(measured, y, ["a", "b"], protected=[1]) == [[0], [0, 7]]
+    # Nothing near-certain: the least is to leave out nothing.
+    assert training.leave_out_candidates(_measured([], [1], []), y, ["a", "b"]) == [[], [1]]
+
+
+def test_cleaning_offers_no_step_that_would_leave_a_class_too_few_photos():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    measured = _measured(near_certain=[3], looks_like=[3, 4], flagged=[0])
+    assert training.leave_out_candidates(measured, y, ["a", "b"]) == [[3]]
+
+
+def test_cleaning_leaves_out_what_cross_validation_says_helps_judged_on_all_but_the_near_certain(monkeypatch):
+    y = np.array([0] * 6 + [1] * 6)
+    data = training.TrainingSet(x=np.zeros((12, 2)), z=np.zeros((12, 2)), basis=np.eye(2), y=y, labels=["a", "b"])
+    measured = _measured(near_certain=[0], looks_like=[0, 1], flagged=[7])
+    right = np.eye(2)[y]
+    # Heads trained without rows 0 and 1 answer every photo right; with row 1 in, photo 2 goes wrong; the
+    # photo left out last (7) makes no difference.
+    def refit(data_, choice, left_out):
+        answers = right.copy()
+        if not left_out[1]:
+            answers[2] = [0.0, 1.0]
+        return answers
+
+    monkeypatch.setattr(training, "refit_without", refit)
+    rows, cleaning = training.rows_to_leave_out(data, None, measured)
+    assert rows == [0, 1]  # the tie with [0, 1, 7] goes to leaving out less
+    # Judged on every photo but row 0 (near-certainly wrong, left out by every candidate), rows 1 and 7 too.
+    assert cleaning == {"left_out": [1, 2, 3], "accuracy": [0.9091, 1.0, 1.0], "judged_on": 11}
+
+
+def test_train_hands_back_the_out_of_fold_probabilities_its_flags_started_from(clothing):
+    groups = np.arange(len(clothing.y)) // 2  # pairs held out together
+    result = train(clothing.features, clothing.y, clothing.classes, seed=1, groups=groups)
+    expected = training.out_of_fold_probabilities(clothing.features, clothing.y, clothing.classes, seed=1,
+                                                  groups=groups)
+    np.testing.assert_array_equal(result.out_of_fold, expected)
+    assert result.out_of_fold.shape == (len(clothing.y), len(clothing.classes))
