@@ -109,7 +109,7 @@ def test_a_quantizer_that_crashes_leaves_the_float_model_answering_and_says_so(f
     assert "could not build the int8 efficientnet-lite0 backbone" in caplog.text
     assert "the quantizer ran out of memory" in caplog.text  # the child's own words reach this log
     # Nothing was measured, so nothing is kept as a refusal: a later process tries again.
-    assert [p.name for p in fresh_cache.iterdir() if "-int8-" in p.name] == []
+    assert list(fresh_cache.glob("efficientnet-lite0-int8-*")) == [] and not list(fresh_cache.glob(".*.tmp"))
 
 
 def test_the_check_refuses_the_real_twin_when_its_bounds_are_out_of_reach(fresh_cache, monkeypatch, caplog):
