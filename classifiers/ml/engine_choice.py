@@ -77,7 +77,9 @@ def choose(measured: dict[Engine, Measured]) -> tuple[Engine, Engine]:
 # above. What the rule made of them: every int8 twin loses more than half a point somewhere (Lite0 -0.59 at
 # k = 5 on trashnet, Lite1 -0.76 at k = 20 on clothing, Lite2 -0.55 and -0.71), so only float engines count;
 # of those only Lite0 is as fast as Lite0, which stays the default; Lite1 float (0.65x its photos a second,
-# +1.2 points on average) is the accurate choice, Lite2 float (0.43x) too slow for it.
+# +1.2 points on average) is the accurate choice, Lite2 float (0.43x) too slow for it. A second, shorter
+# benchmark on a quieter but as unsteady machine gave Lite1 float 0.91x and Lite2 float 0.64x (README): the
+# default comes out the same, the accurate choice would move to Lite2 float. Measure again on a quiet machine.
 MEASURED: dict[Engine, Measured] = {
     ("efficientnet-lite0", FLOAT): Measured(
         19.9, {"clothing": (69.05, 75.18, 79.0), "trashnet": (61.42, 67.87, 73.08)}
