@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from classifiers.ml.engine_choice import DEFAULT_ENGINE
 from nanoweb.env import envbool, envchoices, envint, envlist, envrate, envstr, envurl
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -265,11 +266,11 @@ QUEUED_RESEND_SECONDS = envint("NANOWEB_QUEUED_RESEND_SECONDS", 30, minimum=2)
 
 # --- Engine and scraper -------------------------------------------------------------------------------
 # New classifiers take these; each keeps its own afterwards, and each version answers with the backbone and
-# precision it was trained with. Chosen by measurement (README, "Benchmarks").
-DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", "efficientnet-lite0")
-# float until the default is chosen by measurement on a quiet machine (issue 17): int8 twins are built and
-# checked on first use, which costs a new worker half a minute or more, and a web process as much memory.
-DEFAULT_PRECISION = envstr("NANOWEB_PRECISION", "float")
+# precision it was trained with. The default is chosen by a rule from measured figures, kept with them in
+# classifiers/ml/engine_choice.py (README, "Benchmarks"). An int8 twin is built and checked once per cache
+# folder on first use, in a child process (half a minute to a minute on 2 cores).
+DEFAULT_BACKBONE = envstr("NANOWEB_BACKBONE", DEFAULT_ENGINE[0])
+DEFAULT_PRECISION = envstr("NANOWEB_PRECISION", DEFAULT_ENGINE[1])
 if DEFAULT_PRECISION not in ("float", "int8"):
     raise ImproperlyConfigured(f"NANOWEB_PRECISION must be float or int8, not {DEFAULT_PRECISION!r}")
 # A retraining with the new engine (offered when a classifier's active version uses another backbone or

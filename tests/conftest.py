@@ -21,6 +21,20 @@ def isolated_data_dir(settings, tmp_path: Path):
     return tmp_path
 
 
+# The engine new classifiers get in tests, whatever NanoWeb's default (classifiers/ml/engine_choice.py): the
+# one whose files every test data folder builds first and most tests train on. Another default's files (its
+# export, an int8 twin's quantizing and check) cost about a minute on 2 cores in each fresh folder, and every
+# worker a test starts warms up the default at once. tests/classifiers/api/test_end_to_end.py runs the real
+# default instead; the engine-update tests set their own.
+TEST_ENGINE = ("efficientnet-lite0", "float")
+
+
+@pytest.fixture(autouse=True)
+def test_engine(settings):
+    settings.DEFAULT_BACKBONE, settings.DEFAULT_PRECISION = TEST_ENGINE
+    return TEST_ENGINE
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Rate-limit and log-in counters live in the cache: each test starts with none."""

@@ -35,6 +35,9 @@ def process_env(**overrides: str | None) -> dict[str, str]:
     # The browser tests allow sync ORM calls inside Playwright's event loop, in this process only; a server or
     # worker started from here must run as in production (check --deploy refuses the flag).
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # Servers and workers started from a test give new classifiers the engine the test's own process does
+    # (tests/conftest.py), and warm that one up.
+    env["NANOWEB_BACKBONE"], env["NANOWEB_PRECISION"] = settings.DEFAULT_BACKBONE, settings.DEFAULT_PRECISION
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)

@@ -19,8 +19,6 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-DEFAULT_BACKBONE = "efficientnet-lite0"
-
 # How the backbone's numbers are stored when it runs: float32 as trained, or int8 (classifiers/ml/quantize.py:
 # weights and activations quantized statically by ONNX Runtime, about twice as fast on a CPU).
 FLOAT = "float"

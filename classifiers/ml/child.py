@@ -1,4 +1,5 @@
-"""Heavy one-off builds run in a child process: exporting a backbone to ONNX with PyTorch.
+"""Heavy one-off builds run in a child process: exporting a backbone to ONNX with PyTorch (onnx_cache.py),
+quantizing it to int8 (quantize.py), a version's ONNX download (export.py).
 
 A web process or a worker that exports the backbone itself keeps what the export needed for the rest of its
 life: importing PyTorch and exporting took a process from about 130 MB to 670 MB, memory it never gave

@@ -3,6 +3,9 @@
 Inputs are the two uint8 pictures NanoWeb itself makes from a photo (see README_TEXT), so a user needs
 only Pillow/numpy and onnxruntime; scaling and averaging the views happen inside the graph, exactly as
 in the app.
+
+This module loads PyTorch and onnx: a web process builds a download through export_zip in a child process
+(child.py), so it never holds them.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +22,9 @@ import onnx.compose
 import torch
 from torch import nn
 
+from classifiers.ml import artifacts
 from classifiers.ml.backbones import FLOAT, backbone_spec
-from classifiers.ml.onnx_cache import OPSET, onnx_bytes
+from classifiers.ml.onnx_cache import OPSET, onnx_bytes, write_atomically
 from classifiers.ml.training import TrainedModel
 
 
@@ -185,4 +190,18 @@ def check_agreement(onnx_model: bytes, pictures: np.ndarray) -> np.ndarray:
     return session.run(["probabilities"], {"pictures": pictures})[0]
 
 
-__all__ = ["export_onnx", "labels_json", "readme", "onnx_bytes"]
+def export_zip(
+    backbone: str, precision: str, artifact: str, backbone_file: str, name: str, version: int, output: str
+) -> None:
+    """The download of one version, written to `output`: model.onnx (backbone + head + softmax), labels.json,
+    README.txt. Run in a child process (services/prediction.model_export)."""
+    model, _ = artifacts.load(artifact)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.onnx", export_onnx(backbone, model, backbone_file=backbone_file))
+        archive.writestr("labels.json", labels_json(backbone, model, version=version, name=name, precision=precision))
+        archive.writestr("README.txt", readme(backbone))
+    write_atomically(Path(output), buffer.getvalue())
+
+
+__all__ = ["export_onnx", "export_zip", "labels_json", "readme", "onnx_bytes"]

@@ -54,10 +54,14 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def float_path(name: str, cache_dir: str | Path) -> Path:
+    """Where the float export of today's weights lives (whether or not it was exported yet)."""
+    return Path(cache_dir) / f"{name}-{weights_fingerprint(name)}.onnx"
+
+
 def backbone_onnx_path(name: str, cache_dir: str | Path) -> Path:
     """The ONNX file of this backbone's feature extractor, exported now if missing or out of date."""
-    cache_dir = Path(cache_dir)
-    path = cache_dir / f"{name}-{weights_fingerprint(name)}.onnx"
+    path = float_path(name, cache_dir)
     if not path.exists():
         from classifiers.ml.child import run_in_child
 

@@ -14,23 +14,33 @@ The twin is checked as it is built: its features of the calibration photos again
 they drift (a mean cosine below MEAN_COSINE_BOUND or any photo below MIN_COSINE_BOUND) the twin is refused,
 the refusal is kept beside the float file with its numbers (so no process builds it again), and callers use
 the float model, which the log says.
+
+Quantizing and checking run in a child process (child.py), as the float export does: the quantizer loads
+onnx and onnxruntime.quantization and holds the calibration inputs and three sessions, memory a web process
+or worker would otherwise keep for the rest of its life. The process that asks keeps only the decision:
+it reads the child's numbers, and puts the twin in place or writes its refusal.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import importlib
 import json
 import logging
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from classifiers.ml.backbones import backbone_spec, weights_fingerprint
+from classifiers.ml.child import ChildFailed, run_in_child
 from classifiers.ml.onnx_cache import backbone_onnx_path, remove_stale
 from classifiers.ml.preprocess import VIEWS, load_views
 
@@ -47,6 +57,9 @@ RECIPE = "pre-processed/qdq/uint8-activations/int8-per-channel-weights/minmax/1"
 MEAN_COSINE_BOUND = 0.97
 MIN_COSINE_BOUND = 0.85
 CALIBRATION_BATCH = 16
+# The function that quantizes, by name: the child process imports it (a test names a small stand-in there,
+# since a monkeypatch in the test's own process would not reach the child).
+QUANTIZER = "classifiers.ml.quantize:quantize"
 
 _lock = threading.Lock()
 _outcomes: dict[Path, Path | None] = {}
@@ -151,19 +164,28 @@ def passes(check: dict) -> bool:
     return check["mean_cosine"] >= MEAN_COSINE_BOUND and check["min_cosine"] >= MIN_COSINE_BOUND
 
 
+def quantize_and_compare(name: str, float_path: str, output: str, quantizer: str = QUANTIZER) -> dict:
+    """In the child process: quantize `float_path` to `output` with the function named `quantizer`, and
+    return the cosines of the two models' features on the calibration photos."""
+    module, function = quantizer.split(":")
+    quantize_with = getattr(importlib.import_module(module), function)
+    inputs = calibration_inputs(name)
+    quantize_with(Path(float_path), Path(output), inputs)
+    return compare(features(Path(float_path), inputs), features(Path(output), inputs))
+
+
 def build(name: str, cache_dir: str | Path) -> dict:
-    """Quantize, check, and put the twin in place (or its refusal); returns the check's numbers. Written to
-    a temporary name first, so a process that dies halfway leaves no twin that was never checked."""
+    """Quantize and check in a child process, then put the twin in place (or its refusal); returns the
+    check's numbers. Written to a temporary name first, so a process that dies halfway leaves no twin that
+    was never checked. Raises ChildFailed when the child could not quantize."""
     cache_dir = Path(cache_dir)
-    float_path = backbone_onnx_path(name, cache_dir)
+    float_path = backbone_onnx_path(name, cache_dir)  # exported first, in its own child, when missing
     target = int8_path(name, cache_dir)
     started = time.perf_counter()
-    inputs = calibration_inputs(name)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        quantize(float_path, Path(tmp), inputs)
-        check = compare(features(float_path, inputs), features(Path(tmp), inputs))
+        check = run_in_child("classifiers.ml.quantize:quantize_and_compare", name, str(float_path), tmp, QUANTIZER)
         check["seconds"] = round(time.perf_counter() - started, 1)
         if passes(check):
             os.replace(tmp, target)
@@ -182,21 +204,48 @@ def int8_onnx_path(name: str, cache_dir: str | Path) -> Path | None:
     with _lock:
         if target in _outcomes:
             return _outcomes[target]
-        refusal = refusal_path(target)
-        if refusal.exists() and passes(json.loads(refusal.read_text())):
-            refusal.unlink(missing_ok=True)  # refused under stricter bounds than today's: try again
-        if not target.exists() and not refusal.exists():
+        with _building(Path(cache_dir), name):
+            return _outcome(name, cache_dir, target)
+
+
+@contextmanager
+def _building(cache_dir: Path, name: str) -> Iterator[None]:
+    """One process at a time builds a twin in a cache folder: a worker's processes all warm up the default
+    engine as they start, and each quantizing takes both cores for half a minute or more. The others wait,
+    then find the twin (or its refusal) in place."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / f".{name}-int8.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _outcome(name: str, cache_dir: str | Path, target: Path) -> Path | None:
+    """Under both locks: the twin, built if missing, or None when it was refused or could not be built."""
+    refusal = refusal_path(target)
+    if refusal.exists() and passes(json.loads(refusal.read_text())):
+        refusal.unlink(missing_ok=True)  # refused under stricter bounds than today's: try again
+    if not target.exists() and not refusal.exists():
+        try:
             check = build(name, cache_dir)
-            log.info("built the int8 %s backbone in %.1f s: %s", name, check["seconds"], check)
-        if target.exists():
-            _outcomes[target] = target
-        else:
-            check = json.loads(refusal.read_text())
-            log.warning(
-                "the int8 %s backbone drifts from the float one on the calibration photos (%s): using the float "
-                "model instead",
-                name,
-                CheckFailed(check),
-            )
+        except ChildFailed as exc:
+            # Not kept as a refusal: nothing was measured, and a later process may succeed. This one
+            # answers with the float model rather than trying again on every request.
+            log.error("could not build the int8 %s backbone (%s): using the float model instead", name, exc)
             _outcomes[target] = None
-        return _outcomes[target]
+            return None
+        log.info("built the int8 %s backbone in %.1f s: %s", name, check["seconds"], check)
+    if target.exists():
+        _outcomes[target] = target
+    else:
+        check = json.loads(refusal.read_text())
+        log.warning(
+            "the int8 %s backbone drifts from the float one on the calibration photos (%s): using the float "
+            "model instead",
+            name,
+            CheckFailed(check),
+        )
+        _outcomes[target] = None
+    return _outcomes[target]

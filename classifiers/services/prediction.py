@@ -8,9 +8,8 @@ Predictor.
 
 from __future__ import annotations
 
-import io
+import logging
 import threading
-import zipfile
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -20,13 +19,16 @@ from django.utils.text import slugify
 from classifiers.feature_cache import extractor_for
 from classifiers.ml import artifacts
 from classifiers.ml.batching import batcher_for
-from classifiers.ml.onnx_cache import write_atomically
+from classifiers.ml.child import ChildFailed, run_in_child
+from classifiers.ml.extract import backbone_model
 from classifiers.ml.predictor import PictureError, Predictor
 from classifiers.ml.training import TrainedModel
 from classifiers.models import Classifier, ModelVersion
 from nanoweb.errors import Conflict, NotFound, ServiceError, TooLarge, Unavailable, UnsupportedMedia
 from scraper.images import decode_cost
 from scraper.workload import heavy_turn
+
+log = logging.getLogger(__name__)
 
 _models: dict = {}  # version id → TrainedModel
 _lock = threading.Lock()
@@ -179,25 +181,20 @@ def model_export(*, classifier: Classifier, version_number: int | None = None) -
     folder = Path(settings.ARTIFACTS_DIR) / version.artifact
     cached = folder / "export.zip"
     filename = f"{slugify(classifier.name) or 'classifier'}-v{version.number}.zip"
-    if cached.exists():
-        return filename, cached.read_bytes()
-    # The export is built with PyTorch, loaded here only: web processes that merely predict never need it.
-    from classifiers.ml.export import export_onnx, labels_json, readme
-    from classifiers.ml.extract import backbone_model
-
-    model = loaded_model(version)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        # The very backbone file the server answers with (the int8 twin for an int8 version).
+    if not cached.exists():
+        loaded_model(version)  # a version whose files are gone is refused in words, as a prediction is
+        # The very backbone file the server answers with (the int8 twin for an int8 version). The graph is
+        # built with PyTorch and onnx in a child process, so this process never loads them.
         backbone_file, precision = backbone_model(version.backbone, version.precision, settings.FEATURE_CACHE_DIR)
-        archive.writestr("model.onnx", export_onnx(version.backbone, model, backbone_file=backbone_file))
-        archive.writestr(
-            "labels.json",
-            labels_json(
-                version.backbone, model, version=version.number, name=classifier.name, precision=precision
-            ),
-        )
-        archive.writestr("README.txt", readme(version.backbone))
-    data = buffer.getvalue()
-    write_atomically(cached, data)
-    return filename, data
+        try:
+            run_in_child(
+                "classifiers.ml.export:export_zip", version.backbone, precision, str(folder), str(backbone_file),
+                classifier.name, version.number, str(cached),
+            )
+        except ChildFailed as exc:
+            log.error("the download of version %s could not be built: %s", version.id, exc)
+            raise Unavailable(
+                f"The download of version {version.number} could not be built just now. Try again in a minute.",
+                details={"version": version.number},
+            ) from exc
+    return filename, cached.read_bytes()

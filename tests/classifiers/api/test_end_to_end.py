@@ -7,6 +7,7 @@ create a key -> create a classifier -> upload photos -> train -> poll -> predict
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from collections.abc import Iterator
@@ -14,9 +15,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from classifiers.ml.engine_choice import DEFAULT_ENGINE
 from tests.classifiers.api.conftest import PASSWORD
 from tests.fakes.web import FakeWeb
 from tests.worker import REPO, celery_worker, database_url_of_test_db, process_env, web_server
@@ -40,11 +43,18 @@ def files_field(paths: list[Path]) -> list[tuple[str, tuple[str, bytes, str]]]:
 def running_site(tmp_path) -> Iterator[str]:
     if connection.vendor != "postgresql":
         pytest.skip("the test database is not PostgreSQL; run with DATABASE_URL=postgres://...")
+    # The engine files live in the test process's cache folder, so NanoWeb's real default is exported (and
+    # quantized, for int8) once per test data folder, not in every run of this test.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cache").symlink_to(settings.FEATURE_CACHE_DIR, target_is_directory=True)
     env = process_env(
         NANOWEB_DATA_DIR=str(tmp_path / "data"),
         DATABASE_URL=database_url_of_test_db(),
         CELERY_BROKER_URL=None,  # the filesystem broker in the shared data folder: web and worker meet there
         NANOWEB_ALLOW_PRIVATE_URLS="1",  # predict-by-URL reaches the stand-in web server on 127.0.0.1
+        # This test alone runs NanoWeb's own default engine (the others pin one: tests/conftest.py).
+        NANOWEB_BACKBONE=None,
+        NANOWEB_PRECISION=None,
     )
     with celery_worker(env) as worker, web_server(env) as base:
         yield base
@@ -125,9 +135,12 @@ def test_an_outside_client_creates_uploads_trains_polls_and_predicts(running_sit
 
     versions = api.get(f"{base}/api/v1/classifiers/{cid}/versions/", timeout=30).json()["results"]
     assert [(v["number"], v["active"]) for v in versions] == [(1, True)]
+    assert (versions[0]["backbone"], versions[0]["precision"]) == DEFAULT_ENGINE  # it trained on the real default
 
     export = api.get(f"{base}/api/v1/classifiers/{cid}/export/", timeout=60)
     assert export.status_code == 200
     assert export.headers["Content-Type"] == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(export.content)).namelist()
-    assert any(name.endswith(".onnx") for name in names), names
+    archive = zipfile.ZipFile(io.BytesIO(export.content))
+    assert sorted(archive.namelist()) == ["README.txt", "labels.json", "model.onnx"]
+    meta = json.loads(archive.read("labels.json"))
+    assert (meta["backbone"], meta["precision"]) == DEFAULT_ENGINE

@@ -49,6 +49,7 @@ def test_the_benchmark_reports_throughput_training_and_latency_and_leaves_nothin
     engines = report["engines"]
     assert set(engines) == {"efficientnet-lite0/float", "efficientnet-lite0/int8"}
     for engine in engines.values():
+        assert isinstance(engine["built_now"], bool) and engine["open_s"] >= 0
         low, high = engine["photos_per_s_range"]
         assert 0 < low <= engine["photos_per_s"] <= high
         # The repository's photos: 3 classes that look nothing alike, far above the 33 % of guessing.
