@@ -15,18 +15,13 @@ from playwright.sync_api import expect
 
 from classifiers.models import Classifier, TrainingRun
 from classifiers.services.training import training_run_execute
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_first_minutes import PASSWORD, assert_plain, hats_and_shoes, log_in
+from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.test_first_minutes import assert_plain, hats_and_shoes
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.services, pytest.mark.slow,
               pytest.mark.django_db(transaction=True)]
 
 TRAINING_TIMEOUT_MS = 150_000
-
-
-@pytest.fixture
-def ada(django_user_model):
-    return django_user_model.objects.create_user("ada", "ada@example.org", PASSWORD)
 
 
 def worker_engine_cache(data_dir) -> None:
