@@ -50,9 +50,7 @@ class WebRound:
     served: dict[str, Served]  # every file the stand-in listed, by name
     stored: list[StoredPhoto]  # the photos the searches kept, oldest first
     features: np.ndarray  # [stored, views, d], the app's cached features of those photos
-    classes: list[str]  # the classifier's classes in the training run's order
-    y: np.ndarray  # [stored] each photo's class, indexing `classes`
-    groups: np.ndarray  # [stored] the same number for the photos the app takes for one picture
+    y: np.ndarray  # [stored] each photo's class, indexing the classes in the training run's order
     # [stored, classes] the out-of-fold probabilities the run's flags started from (what cleanlab is given)
     out_of_fold: np.ndarray
     searches: list[dict]  # each SearchJob's counts
@@ -128,6 +126,5 @@ def _fill_train_and_read(classifier, mix: WebMix) -> WebRound:
     # The run's own call: seed 0, copies of one picture held out together.
     groups = picture_groups(photos, represent(features))
     out_of_fold = out_of_fold_probabilities(features, y, classes, seed=0, groups=groups)
-    return WebRound(served=mix.truth, stored=stored, features=features, classes=classes, y=y, groups=groups,
-                    out_of_fold=out_of_fold, searches=searches, run_metrics=run.metrics, model=model,
-                    seconds=seconds)
+    return WebRound(served=mix.truth, stored=stored, features=features, y=y, out_of_fold=out_of_fold,
+                    searches=searches, run_metrics=run.metrics, model=model, seconds=seconds)

@@ -81,8 +81,6 @@ class TrainResult:
     left_out: list[int] = field(default_factory=list)
     # [n, k] the first out-of-fold probabilities, the flags' starting point (Measurement.out_of_fold)
     out_of_fold: np.ndarray | None = None
-    # how much cleaning left out: each candidate's size and its accuracy on the photos all of them keep
-    cleaning: dict = field(default_factory=dict)
 
 
 # The one rule for how few photos a class may have: each photo is tested on a model trained without it, so
@@ -483,7 +481,7 @@ def train(
     choice = choose_head(data, candidates=candidates, seed=seed, groups=groups)
     report("measuring", 0.4)
     measured = measure_head(data, choice, seed=seed)
-    left_out, cleaning = rows_to_leave_out(data, choice, measured, protected) if clean else ([], {})
+    left_out, _ = rows_to_leave_out(data, choice, measured, protected) if clean else ([], {})
     metrics = measured.metrics
     if left_out:
         report("choosing a head again without the photos left out", 0.6)
@@ -507,7 +505,7 @@ def train(
         folds = np.full(len(y), -1, dtype=np.int64)
         folds[kept] = choice.folds
     return TrainResult(model=model, metrics=metrics, flags=measured.flags, looks_like=measured.looks_like,
-                       left_out=left_out, folds=folds, out_of_fold=measured.out_of_fold, cleaning=cleaning)
+                       left_out=left_out, folds=folds, out_of_fold=measured.out_of_fold)
 
 
 def held_out_mistakes(probabilities: np.ndarray, y: np.ndarray, labels: list[str]) -> list[dict]:
