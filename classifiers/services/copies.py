@@ -101,14 +101,26 @@ def same_picture_pairs(photos: list[Photo], x: np.ndarray) -> set[tuple[int, int
         for a in range(len(values)):
             close = np.bitwise_count(values[a] ^ values[a + 1 :]) <= settings.NEAR_DUPLICATE_DISTANCE
             hashed.update((int(rows[a]), int(rows[a + 1 + b])) for b in np.flatnonzero(close))
-    pairs = {(i, j) for i, j in candidates | hashed
-             if _verdict(photos[i], photos[j], hashes_close=(i, j) in hashed)}
+    # Equal bytes are one picture without looking, and the pixels of a file held several times are compared
+    # once, through its first photo: each look takes tens of milliseconds, and a class can hold the same
+    # file many times (equal files have equal features and hashes, so their pairs are candidates alike).
+    pairs: set[tuple[int, int]] = set()
     by_sha: dict[str, int] = {}
     for i, photo in enumerate(photos):
         if photo.sha256 in by_sha:
             pairs.add((by_sha[photo.sha256], i))
         else:
             by_sha[photo.sha256] = i
+    first = [by_sha[photo.sha256] for photo in photos]
+    looked: dict[tuple[int, int], bool] = {}
+    for i, j in candidates | hashed:
+        a, b = sorted((first[i], first[j]))
+        if a == b:
+            continue
+        if (a, b) not in looked:
+            looked[a, b] = _verdict(photos[a], photos[b], hashes_close=(i, j) in hashed)
+        if looked[a, b]:
+            pairs.add((i, j))
     return pairs
 
 

@@ -91,3 +91,33 @@ def test_copies_of_one_picture_share_a_group_and_training_counts_the_distinct_pi
     run = training_run_execute(run_id=TrainingRun.objects.create(classifier=hat.classifier).id)
     assert run.status == TrainingRun.Status.SUCCEEDED, run.error
     assert run.metrics["pictures"] == {"photos": 21, "distinct": 18}
+
+
+def test_a_file_held_several_times_is_one_picture_and_its_pixels_are_compared_once(hat, dress, monkeypatch):
+    """Equal files need no look at their pixels; a copy of a file held three times is looked at once (each look
+    takes tens of milliseconds: a classifier holding one file many times made a cold training minutes long)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from classifiers.services import copies
+
+    original = photos("clothing", "hat")[0].read_bytes()
+    held = []
+    for n, label in enumerate((hat, dress, dress)):
+        photo = Photo(label=label, sha256=hashlib.sha256(original).hexdigest(), width=1, height=1)
+        photo.image.save(f"again-{n}.jpg", ContentFile(original), save=True)
+        held.append(photo)
+    crop = add(hat, EDITS["crop"](original, random.Random(0)), "crop.jpg")
+    everything = [*held, crop]
+    cached = features_for(everything, backbone=hat.classifier.backbone)
+    x = represent(np.stack([cached.features[p.id] for p in everything]))
+    looks = []
+    real = copies._compared
+    monkeypatch.setattr(copies, "_compared", lambda a, b, what: looks.append(what) or real(a, b, what))
+    copies._verdicts.clear()
+
+    groups = picture_groups(everything, x)
+
+    assert len(set(groups.tolist())) == 1  # the three files and the crop of them: one picture
+    assert len(looks) == 1 and str(crop.id) in looks[0], looks
