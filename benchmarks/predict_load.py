@@ -5,10 +5,12 @@ each path asked for, starts gunicorn on 127.0.0.1 as `make run` does (gthread wo
 once in each process) and keeps N clients posting photos to POST /api/v1/classifiers/{id}/predict/ for
 DURATION seconds at each concurrency, the paths taking turns. Reports requests/s, p50/p99 latency and
 errors per concurrency, the resident memory of the web and worker processes, and the paths' requests/s
-against each other in the same run. The paths (PATHS): old answers each request on its own
-(NANOWEB_PREDICT_BATCHING=0); new shares backbone calls between the requests of a process; both keep no
-prediction log. logged is new with the prediction log on, keeping every answer and a small copy of its photo
-(issue 18): --logging measures it against new at 8 clients, and counts the answers the log kept.
+against each other in the same run. The paths (PATHS): old is how NanoWeb answered before issue 17, each
+request on its own (NANOWEB_PREDICT_BATCHING=0) with a classifier trained on that day's engine
+(engine_choice.TODAY); new shares backbone calls between the requests of a process, with a classifier trained
+on the engine new classifiers get (engine_choice.DEFAULT_ENGINE, or NANOWEB_BACKBONE / NANOWEB_PRECISION);
+both keep no prediction log. logged is new with the prediction log on, keeping every answer and a small
+copy of its photo (issue 18): --logging measures it against new at 8 clients, and counts the answers the log kept.
 Loopback only, bounded in time and count.
 
     .venv/bin/python benchmarks/predict_load.py --json            # embedded SQLite + filesystem broker
@@ -156,6 +158,31 @@ def train_and_wait(base: str, headers: dict, classifier_id: str, timeout: float 
         time.sleep(0.5)
 
 
+def trained_classifier(base: str, headers: dict, photos: dict[str, list[Path]], per_class: int,
+                       engine: tuple[str, str] | None = None) -> tuple[str, list[Path]]:
+    """A classifier with the first `per_class` photos of each class, trained through the API and the worker
+    (on `engine` when given, else on the one new classifiers get): its id and the photos it never saw."""
+    from classifiers.models import Classifier
+
+    created = requests.post(base + "/api/v1/classifiers/", headers=headers, timeout=30,
+                            json={"name": f"load benchmark {engine or ''}".strip(), "labels": list(photos)}).json()
+    if engine:  # the API offers no engine choice to a new classifier: the database does
+        Classifier.objects.filter(id=created["id"]).update(backbone=engine[0], precision=engine[1])
+    held_out: list[Path] = []
+    for label in created["labels"]:
+        files = photos[label["name"]]
+        train, rest = files[:per_class], files[per_class:]
+        held_out.extend(rest)
+        upload = [("files", (p.name, p.read_bytes(), "image/jpeg")) for p in train]
+        response = requests.post(f"{base}/api/v1/classifiers/{created['id']}/labels/{label['id']}/images/",
+                                 headers=headers, files=upload, timeout=120)
+        response.raise_for_status()
+    state = train_and_wait(base, headers, created["id"])
+    if state["status"] != "succeeded":
+        raise SystemExit(f"training failed: {state.get('error')}")
+    return created["id"], held_out
+
+
 def busy_classifier(base: str, headers: dict, data: Path) -> str:
     """A second classifier with every class of `data`, for the worker to train while the load runs."""
     photos = photos_by_class(data, 1000)
@@ -258,9 +285,11 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
 
     from accounts.models import ApiKey, hash_api_key, new_api_key
+    from classifiers.ml.engine_choice import TODAY
 
     key = new_api_key()
     # A database kept between runs (PostgreSQL) still holds earlier runs' user: each run makes its own.
@@ -288,21 +317,12 @@ def main() -> None:
     try:
         wait_for(base + "/health/", 60)
         photos = photos_by_class(args.data, args.classes)
-        created = requests.post(base + "/api/v1/classifiers/", headers=headers, timeout=30,
-                                json={"name": "load benchmark", "labels": list(photos)}).json()
-        classifier_id = created["id"]
-        held_out: list[Path] = []
-        for label in created["labels"]:
-            files = photos[label["name"]]
-            train, rest = files[: args.train_per_class], files[args.train_per_class:]
-            held_out.extend(rest)
-            upload = [("files", (p.name, p.read_bytes(), "image/jpeg")) for p in train]
-            response = requests.post(f"{base}/api/v1/classifiers/{classifier_id}/labels/{label['id']}/images/",
-                                     headers=headers, files=upload, timeout=120)
-            response.raise_for_status()
-        state = train_and_wait(base, headers, classifier_id)
-        if state["status"] != "succeeded":
-            raise SystemExit(f"training failed: {state.get('error')}")
+        default_engine = (settings.DEFAULT_BACKBONE, settings.DEFAULT_PRECISION)
+        classifier_id, held_out = trained_classifier(base, headers, photos, args.train_per_class)
+        # Each path answers with the classifier of its engine: old with one trained on TODAY's.
+        answered_by = {path: classifier_id for path in paths}
+        if "old" in paths and default_engine != TODAY:
+            answered_by["old"], _ = trained_classifier(base, headers, photos, args.train_per_class, TODAY)
         trainer = Trainer(base, headers, busy_classifier(base, headers, args.data)) if args.with_training else None
         stop(web)
 
@@ -319,7 +339,7 @@ def main() -> None:
         for path, (_, server) in servers.items():
             wait_for(server + "/health/", 60)
             # Every web process loads its session and the model once before the clock starts.
-            warm_up[path] = len(load(f"{server}/api/v1/classifiers/{classifier_id}/predict/", headers, bodies,
+            warm_up[path] = len(load(f"{server}/api/v1/classifiers/{answered_by[path]}/predict/", headers, bodies,
                                      concurrency=2 * args.web_workers * args.threads, duration=3)["latencies"])
         slices: dict[str, dict[int, list[dict]]] = {path: {level: [] for level in levels} for path in paths}
         if trainer:
@@ -329,7 +349,7 @@ def main() -> None:
             for number in range(args.rounds):
                 for path in paths if number % 2 == 0 else paths[::-1]:
                     server = servers[path][1]
-                    slices[path][level].append(load(f"{server}/api/v1/classifiers/{classifier_id}/predict/",
+                    slices[path][level].append(load(f"{server}/api/v1/classifiers/{answered_by[path]}/predict/",
                                                     headers, bodies, concurrency=level,
                                                     duration=args.duration / args.rounds))
         if trainer:
@@ -341,6 +361,8 @@ def main() -> None:
         }
         result = {
             "paths": runs,
+            "engines": {path: "/".join(TODAY if answered_by[path] != classifier_id else default_engine)
+                        for path in paths},
             "web_workers": args.web_workers,
             "threads": args.threads,
             "worker_rss_mb": rss_mb(worker.pid),
@@ -368,6 +390,8 @@ def main() -> None:
                   f"{level['duration_s']} s, {level['requests_per_s']} req/s, p50 {level['p50_ms']} ms, "
                   f"p99 {level['p99_ms']} ms, {level['errors']} errors")
         print(f"{path} path: RSS web {measured['web_rss_mb']} MB")
+    for path, engine in result["engines"].items():
+        print(f"{path} path answers with a classifier trained on {engine}")
     print(f"RSS worker {result['worker_rss_mb']} MB; {args.web_workers} web workers × {args.threads} threads")
     if "trainings_during_load" in result:
         during = result["trainings_during_load"]

@@ -53,6 +53,7 @@ from django.test.utils import override_settings
 from classifiers.feature_cache import extractor_for
 from classifiers.management.embedding import decodable, left_out_line
 from classifiers.ml.backbones import BACKBONES, FLOAT, INT8, PRECISIONS, backbone_spec
+from classifiers.ml.engine_choice import TODAY
 from classifiers.ml.extract import TorchExtractor
 from classifiers.ml.onnx_cache import float_path
 from classifiers.ml.preprocess import CENTRE, VIEWS
@@ -62,8 +63,6 @@ from classifiers.warmup import warm_up_training
 ENGINE_DATA = Path(settings.BASE_DIR) / "tests" / "data" / "engine"
 DEFAULT_DIR = ENGINE_DATA / "clothing"
 ACCURACY_SETS = ("clothing", "trashnet")
-# What every classifier used before int8 and Lite1: the "today" of the training comparison.
-TODAY = ("efficientnet-lite0", FLOAT)
 
 
 def _sizes(text: str) -> list[tuple[int, int]]:
