@@ -71,33 +71,36 @@ def choose(measured: dict[Engine, Measured]) -> tuple[Engine, Engine]:
     return most_accurate(measured, min_photos_per_s=today), most_accurate(measured, min_photos_per_s=today / 2)
 
 
-# Measured 1 December 2026 on the 2-core machine, shared with other work (load average 5.8-9.5 during the
-# benchmark, so every photos/s figure is about a sixth of a quiet day's; the ratios are what count):
-# `nice -n 10 .venv/bin/python manage.py benchmark --all --rounds 5 --json` and the two `evaluate` commands
-# above. What the rule made of them: every int8 twin loses more than half a point somewhere (Lite0 -0.59 at
-# k = 5 on trashnet, Lite1 -0.76 at k = 20 on clothing, Lite2 -0.55 and -0.71), so only float engines count;
-# of those only Lite0 is as fast as Lite0, which stays the default; Lite1 float (0.65x its photos a second,
-# +1.2 points on average) is the accurate choice, Lite2 float (0.43x) too slow for it. A second, shorter
-# benchmark on a quieter but as unsteady machine gave Lite1 float 0.91x and Lite2 float 0.64x (README): the
-# default comes out the same, the accurate choice would move to Lite2 float. Measure again on a quiet machine.
+# Measured 1 December 2026 on the 2-core machine with no other work (load average 0.3 before the benchmark):
+# `.venv/bin/python manage.py benchmark --all --rounds 5 --json` and the two `evaluate` commands above. What
+# the rule made of them: Lite0's int8 twin stays within half a point of float everywhere (+0.62 / -0.03 /
+# +0.60 on clothing, -0.13 / -0.12 / +0.21 on trashnet) at 1.94x its photos a second, and is a little more
+# accurate on average, so it is the default; Lite1's twin loses 0.53 and 0.83 points on clothing and Lite2's
+# 0.71 on trashnet, so neither counts; of the engines at least half as fast as Lite0 float, Lite2 float
+# (0.52x, +1.8 points on average) is the accurate choice, ahead of Lite1 float (0.71x, +1.2).
+#
+# int8 answers depend on the processor's integer instructions: this machine has AVX-512 VNNI. An earlier
+# machine of the same kind, shared with other work, gave the same float figures to the hundredth but Lite0
+# int8 0.59 points under float at k = 5 on trashnet (README), with the same int8 file; its speeds were a
+# sixth of these. Measure again where NanoWeb runs, and update this table.
 MEASURED: dict[Engine, Measured] = {
     ("efficientnet-lite0", FLOAT): Measured(
-        19.9, {"clothing": (69.05, 75.18, 79.0), "trashnet": (61.42, 67.87, 73.08)}
+        106.5, {"clothing": (69.05, 75.18, 79.0), "trashnet": (61.42, 67.87, 73.08)}
     ),
     ("efficientnet-lite0", INT8): Measured(
-        28.5, {"clothing": (69.15, 75.08, 79.47), "trashnet": (60.83, 67.46, 72.92)}
+        206.1, {"clothing": (69.67, 75.15, 79.6), "trashnet": (61.29, 67.75, 73.29)}
     ),
     ("efficientnet-lite1", FLOAT): Measured(
-        12.9, {"clothing": (71.1, 77.4, 81.93), "trashnet": (60.87, 67.96, 73.67)}
+        75.5, {"clothing": (71.1, 77.4, 81.93), "trashnet": (60.87, 67.96, 73.67)}
     ),
     ("efficientnet-lite1", INT8): Measured(
-        20.1, {"clothing": (71.17, 77.08, 81.17), "trashnet": (61.17, 69.17, 74.5)}
+        163.2, {"clothing": (70.97, 76.87, 81.1), "trashnet": (61.54, 69.33, 74.79)}
     ),
     ("efficientnet-lite2", FLOAT): Measured(
-        8.5, {"clothing": (73.42, 78.07, 81.77), "trashnet": (61.92, 67.75, 73.67)}
+        55.5, {"clothing": (73.42, 78.07, 81.77), "trashnet": (61.96, 67.75, 73.67)}
     ),
     ("efficientnet-lite2", INT8): Measured(
-        17.8, {"clothing": (73.55, 78.12, 81.22), "trashnet": (61.21, 67.5, 73.88)}
+        120.4, {"clothing": (73.45, 78.33, 81.22), "trashnet": (61.25, 67.46, 73.33)}
     ),
 }
 
