@@ -27,14 +27,17 @@ class CachedFeatures:
     unreadable: dict = field(default_factory=dict)  # photo id → reason
 
 
-def extractor_for(backbone: str, precision: str = FLOAT, *, spinning: bool = True) -> OnnxExtractor:
+def extractor_for(backbone: str, precision: str = FLOAT, *, answering: bool = False) -> OnnxExtractor:
+    """`answering`: for a web process answering predictions beside the others, with its share of the cores
+    (ANSWER_THREADS) and no busy-waiting (see OnnxExtractor); else one that owns the cores while it embeds a
+    training set."""
     return onnx_extractor(
         backbone,
         precision=precision,
         cache_dir=settings.FEATURE_CACHE_DIR,
-        threads=settings.ENGINE_THREADS,
+        threads=settings.ANSWER_THREADS if answering else settings.ENGINE_THREADS,
         max_pixels=settings.IMAGE_MAX_PIXELS,
-        spinning=spinning,
+        spinning=not answering,
     )
 
 

@@ -278,6 +278,13 @@ if DEFAULT_PRECISION not in ("float", "int8"):
 # is compared with, on the same folds; off: it waits until its person chooses it.
 ENGINE_UPDATE_AUTO_ACTIVATE = envbool("NANOWEB_ENGINE_UPDATE_AUTO_ACTIVATE", False)
 ENGINE_THREADS = envint("NANOWEB_ENGINE_THREADS", min(os.cpu_count() or 1, 4), minimum=1)
+# The web processes `make run` starts (nanoweb/management/commands/runall.py) answer side by side, so each
+# one's backbone session takes its share of the cores, not all of them: on the 2-core machine, 2 processes
+# of 2 threads each fought over the cores (Lite0 int8 at 8 clients, benchmarks/predict_load.py: 105.7 req/s,
+# p99 153 ms; with 1 thread each 121.6 req/s, p99 128 ms).
+WEB_WORKERS = envint("NANOWEB_WEB_WORKERS", 2, minimum=1)
+ANSWER_THREADS = envint("NANOWEB_ANSWER_THREADS", max(1, min(ENGINE_THREADS, (os.cpu_count() or 1) // WEB_WORKERS)),
+                        minimum=1)
 # Predictions running at the same time in one web process share backbone calls (classifiers/ml/batching.py);
 # 0 answers each request on its own, as before (the load benchmark's "old path", and an escape hatch).
 PREDICT_BATCHING = envbool("NANOWEB_PREDICT_BATCHING", True)

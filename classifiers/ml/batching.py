@@ -51,9 +51,17 @@ class Batcher:
     (`batcher_for`); thread-safe."""
 
     def __init__(
-        self, extractor: Extractor, *, max_wait: float = DEFAULT_MAX_WAIT, max_rows: int = DEFAULT_MAX_ROWS
+        self,
+        extractor: Extractor,
+        *,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        decoders: int | None = None,
     ) -> None:
         self.extractor = extractor
+        # Threads decoding the pictures of one request that sends several: as many as the extractor's own
+        # unless told (a web process's session may have fewer threads than the machine has cores).
+        self.decoders = decoders or extractor.threads
         self.spec = extractor.spec
         self.max_pixels = extractor.max_pixels
         self.max_wait = max(0.0, max_wait)
@@ -68,7 +76,7 @@ class Batcher:
         self._ready = threading.Condition(threading.Lock())
         self._queue: deque[_Job] = deque()
         self._decoding = 0
-        self._decoders = ThreadPoolExecutor(max_workers=self.extractor.threads, thread_name_prefix="predict-decode")
+        self._decoders = ThreadPoolExecutor(max_workers=self.decoders, thread_name_prefix="predict-decode")
         self._thread = threading.Thread(target=self._serve, name="predict-batcher", daemon=True)
         self._thread.start()
 
@@ -183,14 +191,18 @@ _lock = threading.Lock()
 
 
 def batcher_for(
-    extractor: Extractor, *, max_wait: float = DEFAULT_MAX_WAIT, max_rows: int = DEFAULT_MAX_ROWS
+    extractor: Extractor,
+    *,
+    max_wait: float = DEFAULT_MAX_WAIT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    decoders: int | None = None,
 ) -> Batcher:
     """The process's one Batcher for this extractor (and bounds)."""
-    key = (id(extractor), max_wait, max_rows)
+    key = (id(extractor), max_wait, max_rows, decoders)
     with _lock:
         batcher = _batchers.get(key)
         if batcher is None or batcher.extractor is not extractor:
-            batcher = _batchers[key] = Batcher(extractor, max_wait=max_wait, max_rows=max_rows)
+            batcher = _batchers[key] = Batcher(extractor, max_wait=max_wait, max_rows=max_rows, decoders=decoders)
         return batcher
 
 

@@ -67,7 +67,7 @@ def _reader(prediction: Prediction) -> Callable[[], bytes]:
 def prediction_features(predictions: Sequence[Prediction], *, backbone: str, precision: str) -> dict:
     """prediction id → features [views, dim] of its kept photo, embedded once per backbone and precision; a
     photo that cannot be read any more (removed by the clean-up meanwhile) is left out."""
-    extractor = extractor_for(backbone, precision, spinning=False)
+    extractor = extractor_for(backbone, precision, answering=True)
     key = feature_key(backbone, extractor.precision)
     found = {
         row.prediction_id: np.frombuffer(bytes(row.vectors), dtype=np.float32).reshape(row.views, row.dim)

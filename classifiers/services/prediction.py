@@ -149,10 +149,11 @@ def predict_each(*, classifier: Classifier, images: list[bytes],
     if settings.PREDICT_BATCHING:
         # The requests this process is answering at the same moment share one backbone call (the API's
         # `files` too); each still gets its own answers and its own refusals. Web processes share the
-        # cores with each other, so their session does not busy-wait (see OnnxExtractor).
+        # cores with each other (extractor_for's `answering`).
         extractor = batcher_for(
-            extractor_for(version.backbone, version.precision, spinning=False),
+            extractor_for(version.backbone, version.precision, answering=True),
             max_wait=settings.PREDICT_BATCH_WAIT_MS / 1000,
+            decoders=settings.ENGINE_THREADS,
         )
     else:
         extractor = extractor_for(version.backbone, version.precision)

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from nanoweb.env import envint, envstr
+from nanoweb.env import envstr
 
 # Celery warns at length, at every worker start, when it runs as root (the superuser), as it does in many
 # containers and on small servers. NanoWeb's worker only takes JSON tasks (never pickle, which is why Celery
@@ -90,7 +90,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=envstr("NANOWEB_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=settings.PORT)
-        parser.add_argument("--web-workers", type=int, default=envint("NANOWEB_WEB_WORKERS", 2, minimum=1))
+        parser.add_argument("--web-workers", type=int, default=settings.WEB_WORKERS)
 
     def say(self, message: str) -> None:
         self.stderr.write(message)
