@@ -171,3 +171,19 @@ def test_no_answer_is_kept_when_the_log_is_switched_off(trained, settings):
     answer = predict(trained, {"file": upload(trained.held_out["hat"])}).json()
     assert answer["id"] is None and answer["label"] == "hat"
     assert logged() == []
+
+
+def test_the_log_is_written_by_a_thread_that_gives_way_to_the_answers(trained):
+    """The thread writing the log runs niced (WRITER_NICENESS), so a busy server spends its cores on answers
+    first; the answer is kept all the same."""
+    import os
+
+    from classifiers.services.predictions_log import WRITER_NICENESS, prediction_writer
+
+    answer = predict(trained, {"file": upload(trained.held_out["hat"])}).json()
+
+    [row] = logged()
+    assert str(row.id) == answer["id"]
+    assert prediction_writer.thread_id is not None
+    niceness = os.getpriority(os.PRIO_PROCESS, prediction_writer.thread_id)
+    assert niceness == os.getpriority(os.PRIO_PROCESS, 0) + WRITER_NICENESS
