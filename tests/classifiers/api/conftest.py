@@ -22,6 +22,7 @@ from accounts.services import api_key_create
 from classifiers.models import Classifier, Label, ModelVersion, Photo, SearchJob, ShareLink, TrainingRun, Webhook
 from classifiers.services.catalog import classifier_create
 from tests.classifiers.prediction_log import answer, log
+from tests.conftest import TEST_ENGINE
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -189,7 +190,10 @@ def trained_once(django_db_setup, django_db_blocker, tmp_path_factory):
     training takes seconds to tens of seconds, too long to repeat for every test. Committed, so each test's
     transaction sees it and rolls its own changes back; deleted at the end of the module."""
     folder = tmp_path_factory.mktemp("trained")
-    with django_db_blocker.unblock(), override_settings(**data_settings(folder)), pytest.MonkeyPatch.context() as mp:
+    # Module-scoped, so made before the function-scoped autouse fixture pins the tests' engine: pinned here too.
+    engine = {"DEFAULT_BACKBONE": TEST_ENGINE[0], "DEFAULT_PRECISION": TEST_ENGINE[1]}
+    with (django_db_blocker.unblock(), override_settings(**data_settings(folder), **engine),
+          pytest.MonkeyPatch.context() as mp):
         # Run the training here instead of through the queue (the end-to-end test covers the queue).
         mp.setattr("classifiers.services.jobs.job_send", lambda **task: None)
         world = hat_or_shoes_trained(make_person("trainer"))
