@@ -10,7 +10,7 @@ than that. Settings read DEFAULT_ENGINE (NANOWEB_BACKBONE, NANOWEB_PRECISION ove
 To measure again and update MEASURED, on a machine no other work shares (run from the repository; CLOTHING
 and TRASHNET are the full sets the repository's photos come from, tests/data/engine/NOTICE):
 
-    nice -n 10 .venv/bin/python manage.py benchmark --all --json
+    .venv/bin/python manage.py benchmark --all --rounds 5 --json
     .venv/bin/python manage.py evaluate CLOTHING --all --k 5,10,20 --seeds 10 --json
     .venv/bin/python manage.py evaluate TRASHNET --all --k 5,10,20 --seeds 10 --json
 """

@@ -44,12 +44,12 @@ MAX_BATCH = 500  # entries one transaction writes
 # one for each (on a busy server each costs the database as much as a hundred rows of a batch).
 GATHER_SECONDS = 1.0
 EXIT_FLUSH_SECONDS = 5.0  # the longest a process that ends waits for its last entries to be written
-IDLE_SECONDS = 2.0
+IDLE_SECONDS = 2.0  # the writer lets its database connection go after this long without entries
 # The writer thread runs niced, so the answers come first and the log takes the cores they leave: its work
 # (a small JPEG an answer, about 1.4 ms of CPU, and the rows) took 12 % of the answers a second from a busy
 # web process at 8 clients (benchmarks/predict_load.py --logging, Lite0 int8: 0.88x), niced 5 % (0.95x),
 # every answer still kept. Linux nices the one thread; elsewhere the thread runs at the process's priority.
-WRITER_NICENESS = 10  # the writer lets its database connection go after this long without entries
+WRITER_NICENESS = 10
 
 
 @dataclass(frozen=True)

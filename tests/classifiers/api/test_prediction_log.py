@@ -8,6 +8,7 @@ it refers to must be committed.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import psycopg
@@ -20,7 +21,7 @@ from PIL import Image
 
 from accounts.models import ApiKey
 from classifiers.models import Classifier, Prediction
-from classifiers.services.predictions_log import prediction_log_flush
+from classifiers.services.predictions_log import WRITER_NICENESS, prediction_log_flush, prediction_writer
 from tests.classifiers.api.conftest import hat_or_shoes_trained, make_person
 from tests.fakes.web import FakeWeb
 
@@ -176,10 +177,6 @@ def test_no_answer_is_kept_when_the_log_is_switched_off(trained, settings):
 def test_the_log_is_written_by_a_thread_that_gives_way_to_the_answers(trained):
     """The thread writing the log runs niced (WRITER_NICENESS), so a busy server spends its cores on answers
     first; the answer is kept all the same."""
-    import os
-
-    from classifiers.services.predictions_log import WRITER_NICENESS, prediction_writer
-
     answer = predict(trained, {"file": upload(trained.held_out["hat"])}).json()
 
     [row] = logged()

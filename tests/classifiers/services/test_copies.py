@@ -5,15 +5,18 @@ Training holds the copies of one picture in one cross-validation fold."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import numpy as np
 import pytest
+from django.core.files.base import ContentFile
 
 from classifiers.feature_cache import features_for
 from classifiers.management.picture_edits import EDITS
 from classifiers.ml.training import represent
 from classifiers.models import Photo, TrainingRun
+from classifiers.services import copies
 from classifiers.services.copies import picture_groups, same_picture_pairs
 from classifiers.services.flags import flags_refresh
 from classifiers.services.photos import DuplicateImage, Provenance, photo_add
@@ -96,12 +99,6 @@ def test_copies_of_one_picture_share_a_group_and_training_counts_the_distinct_pi
 def test_a_file_held_several_times_is_one_picture_and_its_pixels_are_compared_once(hat, dress, monkeypatch):
     """Equal files need no look at their pixels; a copy of a file held three times is looked at once (each look
     takes tens of milliseconds: a classifier holding one file many times made a cold training minutes long)."""
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
-    from classifiers.services import copies
-
     original = photos("clothing", "hat")[0].read_bytes()
     held = []
     for n, label in enumerate((hat, dress, dress)):
