@@ -28,9 +28,9 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from classifiers.feature_cache import extractor_for
 from classifiers.management.cleanlab_check import cleanlab_issues, require_cleanlab
 from classifiers.management.embedding import embed_or_refuse
-from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.predictor import answers_from_features
 from classifiers.ml.study import image_files, image_folder
 from classifiers.ml.training import train
@@ -63,8 +63,8 @@ class Command(BaseCommand):
         if not mislabelled and not intruders:
             raise CommandError("say which wrong photos to mix in: --mislabelled, --intruders DIR2, or both")
         require_cleanlab()
-        extractor = onnx_extractor(settings.DEFAULT_BACKBONE, cache_dir=settings.FEATURE_CACHE_DIR,
-                                   threads=settings.ENGINE_THREADS)
+        # The engine new classifiers get: the flags a person sees come from its features.
+        extractor = extractor_for(settings.DEFAULT_BACKBONE, settings.DEFAULT_PRECISION)
         wanted = [name.strip() for name in (classes or "").split(",") if name.strip()]
         paths, y_all, classes = image_folder(dir)
         if wanted:
@@ -132,6 +132,7 @@ class Command(BaseCommand):
 
         result = {
             "dataset": str(dir).rstrip("/").split("/")[-1],
+            "engine": f"{extractor.name}/{extractor.precision}",
             "wrong_photos": ("other classes" if mislabelled else "") + (" and " if mislabelled and intruders else "")
             + (str(intruders).rstrip("/").split("/")[-1] if intruders else ""),
             "right_per_class": genuine,
@@ -144,7 +145,7 @@ class Command(BaseCommand):
         }
         self.stdout.write(
             f"{result['dataset']}: {wrong} wrong photos ({result['wrong_photos']}) among {genuine} right ones a class, "
-            f"{seeds} seeds\n"
+            f"{seeds} seeds, on {result['engine']}\n"
             f"  NanoWeb's flags (every kind): {result['nanoweb_wrong_flagged']:.1%} of wrong photos, "
             f"{result['nanoweb_right_flagged']:.1%} of right ones\n"
             f"  NanoWeb's 'looks like another class' flag: {result['misclassified_wrong_flagged']:.1%} of wrong "

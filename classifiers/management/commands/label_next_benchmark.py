@@ -21,8 +21,8 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from classifiers.feature_cache import extractor_for
 from classifiers.management.embedding import embed_or_refuse, left_out_line
-from classifiers.ml.extract import onnx_extractor
 from classifiers.ml.label_next_study import compare
 from classifiers.ml.study import image_folder
 from classifiers.ml.training import MIN_PHOTOS_PER_CLASS
@@ -54,8 +54,8 @@ class Command(BaseCommand):
         paths, y, classes = image_folder(folder)
         if len(classes) < 2:
             raise CommandError(f"{folder} needs two or more sub-folders of photos, one per class")
-        extractor = onnx_extractor(settings.DEFAULT_BACKBONE, cache_dir=settings.FEATURE_CACHE_DIR,
-                                   threads=settings.ENGINE_THREADS)
+        # The engine new classifiers get, as the queue a person sees would use.
+        extractor = extractor_for(settings.DEFAULT_BACKBONE, settings.DEFAULT_PRECISION)
         features, readable = embed_or_refuse(extractor, paths)
         y = y[readable]
         if len(readable) < len(paths):
@@ -67,6 +67,7 @@ class Command(BaseCommand):
         if add > pool * len(classes):
             raise CommandError(f"--add={add} is more than the pool's {pool * len(classes)} photos")
         result = {"dataset": folder.resolve().name, "classes": len(classes), "backbone": settings.DEFAULT_BACKBONE,
+                  "precision": extractor.precision,
                   "unreadable_photos": len(paths) - len(readable),
                   **compare(features, y, classes, start=start, pool=pool, add=add, max_test=max_test, seeds=seeds)}
         self.stdout.write(

@@ -27,6 +27,18 @@ def test_the_benchmark_reports_intruders_caught_and_three_accuracies():
     assert "cleanlab find_label_issues" in out.getvalue()
 
 
+def test_it_measures_with_the_engine_new_classifiers_get(settings):
+    # The flags a person sees come from the default engine's features; a benchmark on another would measure
+    # something nobody gets.
+    settings.DEFAULT_PRECISION = "int8"
+    out = io.StringIO()
+    call_command("flag_benchmark", str(ENGINE_DATA / "clothing"), intruders=str(ENGINE_DATA / "trashnet"),
+                 genuine=12, seeds=1, json=True, stdout=out)
+    result = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert result["engine"] == "efficientnet-lite0/int8"
+    assert "1 seeds, on efficientnet-lite0/int8" in out.getvalue()
+
+
 def test_without_genuine_it_sizes_the_run_to_the_photos_there_are_and_reads_a_flat_intruder_folder():
     out = io.StringIO()
     call_command("flag_benchmark", str(ENGINE_DATA / "trashnet"), intruders=str(ENGINE_DATA / "imagenet"),

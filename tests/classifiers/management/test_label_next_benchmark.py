@@ -25,6 +25,15 @@ def test_the_benchmark_reports_the_queue_and_random_accuracies_over_the_seeds():
         assert 0.3 <= result[name] <= 1.0
     assert 0 <= result["queue_beats_random_seeds"] <= 2
     assert "after the queue's first 6" in lines[-2] and "after 6 random ones" in lines[-2]
+    assert (result["backbone"], result["precision"]) == ("efficientnet-lite0", "float")  # the tests' default engine
+
+
+def test_it_measures_with_the_engine_new_classifiers_get(settings):
+    settings.DEFAULT_PRECISION = "int8"
+    out = io.StringIO()
+    call_command("label_next_benchmark", str(ENGINE_DATA / "clothing"), start=3, pool=8, add=6, max_test=5,
+                 seeds=1, json=True, stdout=out)
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["precision"] == "int8"
 
 
 def test_a_pool_that_leaves_nothing_held_out_is_refused_in_words():
