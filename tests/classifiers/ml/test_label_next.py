@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifiers.ml.label_next import DISAGREEMENT, MARGIN, UNKNOWN, doubts, most_useful_first, reasons
+from classifiers.ml.label_next import DISAGREEMENT, MARGIN, UNKNOWN, doubts, most_useful_first, reasons, typicality
 
 
 def unit(*vectors) -> np.ndarray:
@@ -31,11 +31,13 @@ def test_none_of_these_and_a_disagreeing_version_add_doubt_and_say_so():
 
 
 def test_the_most_doubtful_comes_first_and_its_near_copy_after_a_different_photo():
-    # Photo 0 and its near-copy 1 are the most doubtful; photo 2, a different picture, a little less so.
+    # Photo 0 and its near-copy 1 are the most doubtful (as doubtful as each other, give or take their
+    # typicality); photo 2, a different picture, a little less so.
     x = unit([1, 0, 0], [0.99, 0.05, 0], [0, 1, 0], [0, 0, 1])
     order = most_useful_first(np.array([1.0, 0.99, 0.9, 0.1]), x, 4)
-    assert order[:2] == [0, 2]
-    assert order.index(1) > order.index(2)
+    first, copy = order[0], 1 - order[0]
+    assert first in (0, 1) and order[1] == 2
+    assert order.index(copy) > order.index(2)
     assert sorted(order) == [0, 1, 2, 3]
 
 
@@ -43,3 +45,17 @@ def test_without_likeness_the_order_is_by_doubt_and_it_stops_at_the_count():
     x = unit([1, 0, 0], [0, 1, 0], [0, 0, 1])  # nothing alike: doubt alone decides
     assert most_useful_first(np.array([0.2, 0.9, 0.5]), x, 2) == [1, 2]
     assert most_useful_first(np.array([0.2]), x[:1], 20) == [0]
+
+
+def test_of_two_equally_doubtful_photos_the_typical_one_comes_first():
+    # Photo 0 is odd (like none of the others); photos 1-4 are four different pictures of one kind. Photos 0
+    # and 1 are as doubtful as each other: 1 stands for its kind, so it teaches more and comes first.
+    x = unit([0, 0, 1], [1, 0.3, 0], [1, -0.3, 0], [1, 0, 0.3], [1, 0, -0.3])
+    assert most_useful_first(np.array([0.8, 0.8, 0.5, 0.5, 0.5]), x, 5)[0] == 1
+    typical = typicality(x)
+    assert typical[0] < 0 < typical[1] and abs(typical.mean()) < 1e-9
+
+
+def test_typicality_is_zero_where_there_is_nothing_to_compare():
+    assert typicality(unit([1, 0, 0], [0, 1, 0])).tolist() == [0.0, 0.0]
+    assert typicality(unit([1, 0, 0], [0, 1, 0], [0, 0, 1])).tolist() == [0.0, 0.0, 0.0]  # all equally alike
