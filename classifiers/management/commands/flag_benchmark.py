@@ -33,7 +33,18 @@ from classifiers.management.cleanlab_check import cleanlab_issues, require_clean
 from classifiers.management.embedding import embed_or_refuse
 from classifiers.ml.predictor import answers_from_features
 from classifiers.ml.study import image_files, image_folder
-from classifiers.ml.training import train
+from classifiers.ml.training import NotEnoughData, train
+
+
+def _dropped_words(result: dict) -> str:
+    """The accuracy without every flagged photo, saying on how many seeds it could be trained."""
+    trained, seeds = result["flagged_dropped_seeds"], result["seeds"]
+    if not trained:
+        return "not measured (on every seed the flags covered a whole class)"
+    figure = f"{result['accuracy_flagged_dropped']:.1%}"
+    if trained < seeds:
+        figure += f" (on {trained} of {seeds} seeds: on the others the flags covered a whole class)"
+    return figure
 
 
 def _accuracy(model, classes: list[str], test_x: np.ndarray, test_y: np.ndarray) -> float:
@@ -124,11 +135,15 @@ class Command(BaseCommand):
             wrong_total += int(is_wrong.sum())
             right_total += int((~is_wrong).sum())
             as_found = train(mixed_x, mixed_y, classes, seed=seed, clean=False).model
-            dropped = train(mixed_x[~flagged], mixed_y[~flagged], classes, seed=seed, clean=False).model
+            try:
+                dropped = train(mixed_x[~flagged], mixed_y[~flagged], classes, seed=seed, clean=False).model
+            except NotEnoughData:  # the flags cover a whole class (a few photos a class): nothing to train it on
+                dropped = None
             right = train(mixed_x[~is_wrong], mixed_y[~is_wrong], classes, seed=seed, clean=False).model
             for name, model in (("as_found", as_found), ("cleaned", cleaned.model), ("flagged_dropped", dropped),
                                 ("right_only", right)):
-                accuracies[name].append(_accuracy(model, classes, test_x, test_y))
+                if model is not None:
+                    accuracies[name].append(_accuracy(model, classes, test_x, test_y))
 
         result = {
             "dataset": str(dir).rstrip("/").split("/")[-1],
@@ -141,7 +156,11 @@ class Command(BaseCommand):
             "unreadable_photos": unreadable,
             **{f"{name}_wrong_flagged": round(caught / wrong_total, 4) for name, (caught, _) in counts.items()},
             **{f"{name}_right_flagged": round(spared / right_total, 4) for name, (_, spared) in counts.items()},
-            **{f"accuracy_{name}": round(float(np.mean(values)), 4) for name, values in accuracies.items()},
+            **{f"accuracy_{name}": round(float(np.mean(values)), 4) if values else None
+               for name, values in accuracies.items()},
+            # Seeds where dropping every flagged photo still left each class some to train on; the accuracy
+            # without them is the mean over those seeds only.
+            "flagged_dropped_seeds": len(accuracies["flagged_dropped"]),
         }
         self.stdout.write(
             f"{result['dataset']}: {wrong} wrong photos ({result['wrong_photos']}) among {genuine} right ones a class, "
@@ -155,7 +174,7 @@ class Command(BaseCommand):
             f"  left out by training: {result['left_out_wrong_flagged']:.1%} of wrong photos, "
             f"{result['left_out_right_flagged']:.1%} of right ones\n"
             f"  accuracy as found {result['accuracy_as_found']:.1%}, after automatic cleaning "
-            f"{result['accuracy_cleaned']:.1%}, every flagged photo dropped {result['accuracy_flagged_dropped']:.1%}, "
+            f"{result['accuracy_cleaned']:.1%}, every flagged photo dropped {_dropped_words(result)}, "
             f"right photos only {result['accuracy_right_only']:.1%}"
         )
         if as_json:

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from classifiers.management.commands.flag_benchmark import _dropped_words
 from tests.classifiers.conftest import ENGINE_DATA
 
 
@@ -19,6 +20,7 @@ def test_the_benchmark_reports_intruders_caught_and_three_accuracies():
     lines = out.getvalue().strip().splitlines()
     result = json.loads(lines[-1])
     assert (result["right_per_class"], result["wrong_per_class"]) == (12, 3)
+    assert result["flagged_dropped_seeds"] == 1
     assert result["nanoweb_wrong_flagged"] >= 0.7  # rubbish among clothes: most of it flagged
     assert result["nanoweb_right_flagged"] <= 0.2
     assert 0 <= result["cleanlab_wrong_flagged"] <= 1 and 0 <= result["cleanlab_right_flagged"] <= 1
@@ -52,3 +54,14 @@ def test_too_few_photos_is_refused_in_words():
     with pytest.raises(CommandError, match="needs more than 12 photos for --genuine=12"):
         call_command("flag_benchmark", str(ENGINE_DATA / "trashnet"), intruders=str(ENGINE_DATA / "imagenet"),
                      genuine=12, stdout=io.StringIO())
+
+
+def test_seeds_where_the_flags_cover_a_whole_class_are_said_not_hidden():
+    # With a few photos a class every photo of one class can be flagged: no model can be trained without them,
+    # so that accuracy is the mean over the other seeds, and the line says so.
+    every = {"seeds": 5, "flagged_dropped_seeds": 5, "accuracy_flagged_dropped": 0.7}
+    assert _dropped_words(every) == "70.0%"
+    some = {**every, "flagged_dropped_seeds": 4}
+    assert _dropped_words(some) == "70.0% (on 4 of 5 seeds: on the others the flags covered a whole class)"
+    assert _dropped_words({**every, "flagged_dropped_seeds": 0, "accuracy_flagged_dropped": None}).startswith(
+        "not measured")
