@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
@@ -153,7 +153,15 @@ def heartbeat(model: type[Job], job_id, *, every: float | None = None) -> Iterat
     def beat() -> None:
         try:
             while not stop.wait(interval):
-                model.objects.filter(id=job_id, status=Status.RUNNING).update(heartbeat_at=timezone.now())
+                try:
+                    model.objects.filter(id=job_id, status=Status.RUNNING).update(heartbeat_at=timezone.now())
+                except DatabaseError as exc:
+                    # A database that is busy (SQLite: "database is locked"), restarting or briefly out of reach
+                    # costs one beat, not the thread: a thread that died here would leave a living job looking
+                    # dead once its heartbeat went stale, and recovery would take it from its worker.
+                    log.warning("could not refresh the heartbeat of %s %s (%s); trying again in %s s",
+                                model.__name__, job_id, exc, interval)
+                    connection.close()  # a broken connection is opened afresh by the next beat
         finally:
             connection.close()  # this thread's own connection
 

@@ -1,5 +1,5 @@
 """`manage.py benchmark` on the test photos: every figure the issue names is there, the figures agree with
-each other, the database is left as it was (the benchmark trains inside a rolled-back transaction) and a
+each other, the database is left as it was (the benchmark deletes what it made once it is done) and a
 photo it cannot read is named and left out; on a fresh data folder it creates the app's tables first."""
 
 from __future__ import annotations
