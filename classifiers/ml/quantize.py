@@ -182,6 +182,10 @@ def build(name: str, cache_dir: str | Path) -> dict:
     float_path = backbone_onnx_path(name, cache_dir)  # exported first, in its own child, when missing
     target = int8_path(name, cache_dir)
     started = time.perf_counter()
+    # Left by a build whose process was stopped halfway (a worker stopped while it started): this process holds
+    # the build lock, so no living build of ours is writing one.
+    for orphan in cache_dir.glob(f".{target.name}.*.tmp"):
+        orphan.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +72,41 @@ def test_a_failed_export_says_so_in_the_log_of_the_process_that_asked(tmp_path):
     with pytest.raises(ChildFailed, match="export_backbone failed in a child process"):
         run_in_child("classifiers.ml.onnx_cache:export_backbone", "no-such-backbone", str(tmp_path / "x.onnx"))
     assert not list(tmp_path.iterdir())
+
+
+ASK_A_CHILD_TO_WAIT = "from classifiers.ml.child import run_in_child; run_in_child('time:sleep', 60)"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended, only its exit status waits to be collected
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from Linux's /proc")
+def test_a_child_build_ends_when_the_process_that_asked_for_it_is_killed():
+    # A worker stopped while it builds a twin at start: its child must not go on using the cores alone.
+    parent = subprocess.Popen([sys.executable, "-c", ASK_A_CHILD_TO_WAIT], cwd=Path(__file__).resolve().parents[3])
+    try:
+        deadline = time.monotonic() + 30
+        while not _children(parent.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (child,) = _children(parent.pid)
+        time.sleep(0.5)  # past the child's start, where it asks to end with its parent
+        parent.kill()
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        parent.kill()

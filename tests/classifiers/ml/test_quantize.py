@@ -128,6 +128,15 @@ def test_the_real_twin_passes_the_check_in_a_new_folder_and_stale_twins_are_remo
     assert (fresh_cache / OnnxExtractor("efficientnet-lite0", cache_dir=fresh_cache).model_path.name).exists()
 
 
+def test_a_build_clears_what_a_build_stopped_halfway_left_behind(fresh_cache):
+    # A worker stopped while it quantized: its temporary file stayed, a few megabytes each time.
+    target = quantize.int8_path("efficientnet-lite0", fresh_cache)
+    orphan = fresh_cache / f".{target.name}.k1lled.tmp"
+    orphan.write_bytes(b"half a twin")
+    assert OnnxExtractor("efficientnet-lite0", precision="int8", cache_dir=fresh_cache).precision == "int8"
+    assert not orphan.exists() and not list(fresh_cache.glob(".*.tmp"))
+
+
 ASK_WITH_THE_STAND_IN = """
 import sys
 from classifiers.ml import quantize
