@@ -24,7 +24,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 _PROGRAM = """
 import ctypes, importlib, json, os, signal, sys
 try:
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 except (AttributeError, OSError):
     pass  # not Linux: the child outlives a parent that is killed, as before
 if os.getppid() != int(sys.argv[3]):

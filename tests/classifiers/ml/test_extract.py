@@ -15,6 +15,7 @@ from classifiers.ml import onnx_cache
 from classifiers.ml.child import ChildFailed, run_in_child
 from classifiers.ml.extract import OnnxExtractor, TorchExtractor
 from classifiers.ml.preprocess import VIEWS
+from tests.worker import children_of, wait_until
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "engine"
 
@@ -77,13 +78,6 @@ def test_a_failed_export_says_so_in_the_log_of_the_process_that_asked(tmp_path):
 ASK_A_CHILD_TO_WAIT = "from classifiers.ml.child import run_in_child; run_in_child('time:sleep', 60)"
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
-
-
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -97,16 +91,10 @@ def test_a_child_build_ends_when_the_process_that_asked_for_it_is_killed():
     # A worker stopped while it builds a twin at start: its child must not go on using the cores alone.
     parent = subprocess.Popen([sys.executable, "-c", ASK_A_CHILD_TO_WAIT], cwd=Path(__file__).resolve().parents[3])
     try:
-        deadline = time.monotonic() + 30
-        while not _children(parent.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (child,) = _children(parent.pid)
+        (child,) = wait_until(lambda: children_of(parent.pid), timeout=30, what="the build's child process")
         time.sleep(0.5)  # past the child's start, where it asks to end with its parent
         parent.kill()
         parent.wait(timeout=10)
-        deadline = time.monotonic() + 10
-        while _alive(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child)
+        wait_until(lambda: not _alive(child), timeout=10, what="the child to end with its parent")
     finally:
         parent.kill()
